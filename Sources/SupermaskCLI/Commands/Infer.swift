@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import Dispatch
+import SupermaskCore
+import SupermaskEngine
+
+/// `supermask infer`: logits for a batch of inputs.
+struct Infer: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a model on a float32 NCHW batch (.npy) and write its logits (.npy).")
+
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Option(help: "The input batch: a .npy array [N, C, H, W] of '<f4' or '<f8'.")
+    var input: String
+
+    @Option(help: "Where to write the logits, a '<f4' .npy array [N, classes].")
+    var output: String
+
+    @Option(help: "Threads to use (default: all cores).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let model = try modelOptions.load()
+            let batch = try NPY.read(contentsOf: input)
+            if let bad = batch.scalars.firstIndex(where: { !$0.isFinite }) {
+                throw SupermaskError(file: input, "input holds \(batch.scalars[bad]) at flat index \(bad); inputs must be finite")
+            }
+            let start = DispatchTime.now()
+            let logits: Tensor
+            do {
+                logits = try ReferenceForward(model: model, threads: threads).logits(for: batch)
+            } catch let error as SupermaskError {
+                throw error.inFile(input)
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+            try NPY.write(logits, to: output)
+            print("wrote \(output): logits \(logits.shape.shapeDescription) from \(model.architecture.name) in \(String(format: "%.2f", seconds)) s")
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+import Foundation
+import SupermaskCore
+
+/// `supermask inspect`: what is inside a model.
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show a model's architecture, per-layer sparsity, weight init and BN statistics.")
+
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Flag(help: "Print the report as one JSON document.")
+    var json = false
+
+    func run() throws {
+        try reportingErrors {
+            let report = InspectReport(model: try modelOptions.load(), file: modelOptions.model)
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            } else {
+                print(report.text)
+            }
+        }
+    }
+}

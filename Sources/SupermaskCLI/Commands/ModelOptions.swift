@@ -1,0 +1,43 @@
+import ArgumentParser
+import SupermaskCore
+import SupermaskHDF5
+
+/// The model argument and the overrides every command that loads a model accepts.
+struct ModelOptions: ParsableArguments {
+    @Argument(help: "The model: an .h5 file written by tools/pth2h5.py.")
+    var model: String
+
+    @Option(help: "Architecture to use instead of the file's (\(Architecture.catalogueNames)).")
+    var arch: String?
+
+    @Option(help: "Fraction of each layer's weights to keep, in (0, 1] (the released models use 0.3).")
+    var keep: Double?
+
+    /// Loads the model with the overrides applied.
+    func load() throws -> Model {
+        if model.hasSuffix(".pth") || model.hasSuffix(".pt") {
+            throw SupermaskError(file: model, "a PyTorch checkpoint; convert it first: python3 tools/pth2h5.py \(model) OUT.h5")
+        }
+        var options = CheckpointImporter.Options()
+        if let arch {
+            guard let architecture = Architecture.named(arch) else {
+                throw SupermaskError("unknown architecture '\(arch)'; known: \(Architecture.catalogueNames)")
+            }
+            options.architecture = architecture
+        }
+        if let keep { options.keep = try KeepFraction(keep) }
+        return try CheckpointImporter.load(path: model, options: options)
+    }
+}
+
+extension ParsableCommand {
+    /// Runs `body`, turning a `SupermaskError` into one line on stderr and exit status 1.
+    func reportingErrors(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as SupermaskError {
+            printError("supermask: error: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `supermask` command: inspect and run the subnetworks hidden in randomly weighted networks.
+@main
+struct Supermask: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "supermask",
+        abstract: "Inspect and run edge-popup supermasks (What's Hidden in a Randomly Weighted Neural Network?).",
+        subcommands: [Inspect.self, Infer.self]
+    )
+}

@@ -1,0 +1,118 @@
+import SupermaskCore
+
+/// What `supermask inspect` tells about a model, as one value that renders to a table or to JSON.
+struct InspectReport: Encodable {
+    var file: String
+    var architecture: String
+    var inputShape: [Int]
+    var classes: Int
+    var keep: Double?
+    var metadata: [String: MetadataValue]
+    var layers: [LayerReport]
+    var totals: Totals
+    var batchNorm: BatchNormSummary
+    var warnings: [String]
+
+    /// One convolution (or 1×1 "linear" layer).
+    struct LayerReport: Encodable {
+        var name: String
+        var kind: String
+        var stride: Int
+        var shape: [Int]
+        var parameters: Int
+        var kept: Int
+        var density: Double
+        var masked: Bool
+        var initialisation: String
+        /// |w| for a signed constant, the sample standard deviation otherwise.
+        var scale: Double
+        /// √(2 / fan_in).
+        var expectedScale: Double
+        var tiesAtThreshold: Int
+    }
+
+    struct Totals: Encodable {
+        var weights: Int
+        var kept: Int
+        var density: Double
+        var maskedLayers: Int
+        var denseLayers: Int
+    }
+
+    struct BatchNormSummary: Encodable {
+        var layers: Int
+        var channels: Int
+        var affine: Bool
+        var runningMeanMaxAbs: Double
+        var runningVarianceMin: Double
+        var runningVarianceMax: Double
+    }
+
+    init(model: Model, file: String) {
+        self.file = file
+        architecture = model.architecture.name
+        inputShape = model.architecture.inputShape
+        classes = model.architecture.classCount
+        keep = model.keep?.value
+        metadata = Dictionary(model.metadata.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
+        var warnings = model.warnings
+        layers = model.architecture.convolutions.map { convolution in
+            let parameters = model.parameters(of: convolution)
+            let initialisation = WeightInitialisation.recognise(parameters.weight, fanIn: convolution.fanIn)
+            if case .signedConstant(let magnitude, let expected) = initialisation, !initialisation.matchesExpectedScale {
+                warnings.append("\(convolution.name): signed constant \(magnitude) is not √(2/fan_in) = \(expected)")
+            }
+            return LayerReport(convolution: convolution, parameters: parameters, initialisation: initialisation)
+        }
+        let weights = layers.reduce(0) { $0 + $1.parameters }
+        let kept = layers.reduce(0) { $0 + $1.kept }
+        let masked = layers.filter(\.masked).count
+        totals = Totals(
+            weights: weights, kept: kept, density: weights == 0 ? 0 : Double(kept) / Double(weights),
+            maskedLayers: masked, denseLayers: layers.count - masked)
+        let norms = model.architecture.batchNorms.map { model.parameters(of: $0) }
+        batchNorm = BatchNormSummary(
+            layers: norms.count, channels: norms.reduce(0) { $0 + $1.runningMean.count },
+            affine: norms.contains { $0.scale != nil },
+            runningMeanMaxAbs: Double(norms.flatMap(\.runningMean).map(\.magnitude).max() ?? 0),
+            runningVarianceMin: Double(norms.flatMap(\.runningVariance).min() ?? 0),
+            runningVarianceMax: Double(norms.flatMap(\.runningVariance).max() ?? 0))
+        if masked == 0 { warnings.append("no layer has scores: a dense model, every weight is used") }
+        self.warnings = warnings
+    }
+}
+
+extension InspectReport.LayerReport {
+    init(convolution: Convolution, parameters: ConvolutionParameters, initialisation: WeightInitialisation) {
+        name = convolution.name
+        let isLinear = convolution.name == "fc" || convolution.name.hasPrefix("linear.")
+        kind = isLinear ? "linear" : "conv\(convolution.kernel)x\(convolution.kernel)"
+        stride = convolution.stride
+        shape = convolution.weightShape
+        self.parameters = convolution.weightCount
+        kept = parameters.keptCount
+        density = Double(kept) / Double(convolution.weightCount)
+        masked = parameters.mask != nil
+        self.initialisation = initialisation.name
+        switch initialisation {
+        case .signedConstant(let magnitude, let expected):
+            scale = Double(magnitude)
+            expectedScale = Double(expected)
+        case .kaimingNormal(let deviation, let expected), .other(let deviation, let expected):
+            scale = deviation
+            expectedScale = expected
+        }
+        tiesAtThreshold = parameters.tiesAtThreshold
+    }
+}
+
+extension MetadataValue: Encodable {
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .integer(let value): try container.encode(value)
+        case .real(let value): try container.encode(value)
+        case .text(let value): try container.encode(value)
+        }
+    }
+}

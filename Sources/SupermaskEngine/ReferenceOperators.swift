@@ -1,0 +1,141 @@
+import Dispatch
+import SupermaskCore
+
+/// The operators of the reference forward pass on NCHW float32 tensors, matching PyTorch's definitions.
+enum ReferenceOperators {
+    /// A bias-free 2-D convolution (PyTorch's `conv2d`, dilation 1, groups 1).
+    ///
+    /// For each output channel, every nonzero weight w[o, c, ky, kx] adds `w · input[c]` shifted by
+    /// (ky − padding, kx − padding) into the output plane, skipping positions that fall in the padding.
+    static func convolve(_ input: Tensor, weight: [Float], _ convolution: Convolution, threads: Int) -> Tensor {
+        let (batch, channels, height, width) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        precondition(channels == convolution.inputChannels, "convolve: \(channels) channels into \(convolution.name)")
+        let (kernel, stride, padding) = (convolution.kernel, convolution.stride, convolution.padding)
+        let outputHeight = (height + 2 * padding - kernel) / stride + 1
+        let outputWidth = (width + 2 * padding - kernel) / stride + 1
+        let outputChannels = convolution.outputChannels
+        let plane = outputHeight * outputWidth
+        var output = [Float](repeating: 0, count: batch * outputChannels * plane)
+        let tasks = batch * outputChannels
+        output.withUnsafeMutableBufferPointer { outputBuffer in
+            let out = SendablePointer(outputBuffer.baseAddress!)
+            input.scalars.withUnsafeBufferPointer { inputBuffer in
+                let source = SendablePointer(UnsafeMutablePointer(mutating: inputBuffer.baseAddress!))
+                weight.withUnsafeBufferPointer { weightBuffer in
+                    let weights = SendablePointer(UnsafeMutablePointer(mutating: weightBuffer.baseAddress!))
+                    let chunks = min(tasks, threads * 4)
+                    DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                        for task in (tasks * chunk / chunks)..<(tasks * (chunk + 1) / chunks) {
+                            let (image, o) = task.quotientAndRemainder(dividingBy: outputChannels)
+                            let target = out.pointer + task * plane
+                            for c in 0..<channels {
+                                let inputPlane = source.pointer + (image * channels + c) * height * width
+                                for ky in 0..<kernel {
+                                    for kx in 0..<kernel {
+                                        let w = weights.pointer[((o * channels + c) * kernel + ky) * kernel + kx]
+                                        if w == 0 { continue }
+                                        // Output columns whose input column ox·stride + kx − padding is in [0, width).
+                                        let firstColumn = max(0, ceilingDivide(padding - kx, stride))
+                                        let lastColumn = min(outputWidth, floorDivide(width - 1 + padding - kx, stride) + 1)
+                                        for oy in 0..<outputHeight {
+                                            let iy = oy * stride + ky - padding
+                                            if iy < 0 || iy >= height || firstColumn >= lastColumn { continue }
+                                            let row = inputPlane + iy * width + kx - padding
+                                            let targetRow = target + oy * outputWidth
+                                            for ox in firstColumn..<lastColumn {
+                                                targetRow[ox] += w * row[ox * stride]
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor(shape: [batch, outputChannels, outputHeight, outputWidth], scalars: output)
+    }
+
+    /// Batch normalisation with running statistics (evaluation mode).
+    static func normalize(_ x: inout Tensor, _ parameters: BatchNormParameters) {
+        let (batch, channels) = (x.shape[0], x.shape[1])
+        let plane = x.shape[2] * x.shape[3]
+        for image in 0..<batch {
+            for c in 0..<channels {
+                let inverse = 1 / (parameters.runningVariance[c] + BatchNormParameters.epsilon).squareRoot()
+                let scale = (parameters.scale?[c] ?? 1) * inverse
+                let shift = (parameters.shift?[c] ?? 0) - parameters.runningMean[c] * scale
+                let start = (image * channels + c) * plane
+                for index in start..<start + plane { x.scalars[index] = x.scalars[index] * scale + shift }
+            }
+        }
+    }
+
+    /// Max pooling; padded cells never win; output size floor((H + 2p − k) / s) + 1.
+    static func maxPool(_ x: Tensor, kernel: Int, stride: Int, padding: Int) -> Tensor {
+        let (batch, channels, height, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let outputHeight = (height + 2 * padding - kernel) / stride + 1
+        let outputWidth = (width + 2 * padding - kernel) / stride + 1
+        var output = [Float](repeating: 0, count: batch * channels * outputHeight * outputWidth)
+        var index = 0
+        for planeIndex in 0..<batch * channels {
+            let base = planeIndex * height * width
+            for oy in 0..<outputHeight {
+                for ox in 0..<outputWidth {
+                    var best = -Float.infinity
+                    for iy in max(0, oy * stride - padding)..<min(height, oy * stride - padding + kernel) {
+                        for ix in max(0, ox * stride - padding)..<min(width, ox * stride - padding + kernel) {
+                            let value = x.scalars[base + iy * width + ix]
+                            if value > best || value.isNaN { best = value }
+                        }
+                    }
+                    output[index] = best
+                    index += 1
+                }
+            }
+        }
+        return Tensor(shape: [batch, channels, outputHeight, outputWidth], scalars: output)
+    }
+
+    /// Average pooling over non-overlapping `kernel`×`columns` windows (stride = window, no padding, floor).
+    static func averagePool(_ x: Tensor, kernel: Int, columns: Int? = nil) -> Tensor {
+        let windowWidth = columns ?? kernel
+        let (batch, channels, height, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let outputHeight = height / kernel
+        let outputWidth = width / windowWidth
+        let area = Float(kernel * windowWidth)
+        var output = [Float](repeating: 0, count: batch * channels * outputHeight * outputWidth)
+        var index = 0
+        for planeIndex in 0..<batch * channels {
+            let base = planeIndex * height * width
+            for oy in 0..<outputHeight {
+                for ox in 0..<outputWidth {
+                    var sum: Float = 0
+                    for iy in oy * kernel..<(oy + 1) * kernel {
+                        for ix in ox * windowWidth..<(ox + 1) * windowWidth { sum += x.scalars[base + iy * width + ix] }
+                    }
+                    output[index] = sum / area
+                    index += 1
+                }
+            }
+        }
+        return Tensor(shape: [batch, channels, outputHeight, outputWidth], scalars: output)
+    }
+}
+
+/// ⌊a / b⌋ for b > 0, also for negative a (Swift's `/` truncates toward zero).
+private func floorDivide(_ a: Int, _ b: Int) -> Int {
+    a >= 0 ? a / b : -((-a + b - 1) / b)
+}
+
+/// ⌈a / b⌉ for b > 0.
+private func ceilingDivide(_ a: Int, _ b: Int) -> Int {
+    -floorDivide(-a, b)
+}
+
+/// A raw pointer that may cross into `concurrentPerform`; each task writes a disjoint range.
+struct SendablePointer: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Float>
+    init(_ pointer: UnsafeMutablePointer<Float>) { self.pointer = pointer }
+}
