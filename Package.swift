@@ -30,7 +30,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SupermaskCoreTests", dependencies: ["SupermaskCore"]),
-        .testTarget(name: "SupermaskHDF5Tests", dependencies: ["SupermaskHDF5", "SupermaskCore"]),
+        .testTarget(name: "SupermaskHDF5Tests", dependencies: ["SupermaskHDF5", "SupermaskCore", "CHDF5"]),
         .testTarget(
             name: "SupermaskEngineTests",
             dependencies: ["SupermaskEngine", "SupermaskHDF5", "SupermaskCore"]

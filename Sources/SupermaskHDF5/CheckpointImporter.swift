@@ -25,6 +25,10 @@ public enum CheckpointImporter {
 
     /// Reads the model in the HDF5 file at `path`.
     public static func load(path: String, options: Options = Options()) throws -> Model {
+        try HDF5Library.withLock { try loadUnlocked(path: path, options: options) }
+    }
+
+    private static func loadUnlocked(path: String, options: Options) throws -> Model {
         let file = try HDF5File(path: path)
         guard file.exists(stateDictGroup) else {
             throw SupermaskError(file: path, "no /state_dict group: not a checkpoint written by tools/pth2h5.py")
