@@ -1,4 +1,5 @@
 import CHDF5
+import Foundation
 import SupermaskCore
 
 /// A read-only HDF5 file: the few operations the importer needs, each failure turned into a `SupermaskError`.
@@ -13,6 +14,9 @@ final class HDF5File {
     init(path: String) throws {
         H5Eset_auto2(hid_t(H5E_DEFAULT), nil, nil)
         self.path = path
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw SupermaskError(file: path, FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file")
+        }
         guard H5Fis_hdf5(path) > 0 else {
             throw SupermaskError(file: path, "not an HDF5 file (convert a .pth checkpoint with tools/pth2h5.py first)")
         }
