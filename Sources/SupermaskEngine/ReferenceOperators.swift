@@ -7,6 +7,9 @@ enum ReferenceOperators {
     ///
     /// For each output channel, every nonzero weight w[o, c, ky, kx] adds `w · input[c]` shifted by
     /// (ky − padding, kx − padding) into the output plane, skipping positions that fall in the padding.
+    /// Sums are accumulated in double precision and rounded once, so the oracle's own rounding error stays
+    /// far below float32 engines' (in 101-layer random networks PyTorch's float32 logits are already ~5e-5
+    /// from float64; an oracle that summed in float32 would add its own error of that size).
     static func convolve(_ input: Tensor, weight: [Float], _ convolution: Convolution, threads: Int) -> Tensor {
         let (batch, channels, height, width) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         precondition(channels == convolution.inputChannels, "convolve: \(channels) channels into \(convolution.name)")
@@ -25,9 +28,11 @@ enum ReferenceOperators {
                     let weights = SendablePointer(UnsafeMutablePointer(mutating: weightBuffer.baseAddress!))
                     let chunks = min(tasks, threads * 4)
                     DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                        let target = UnsafeMutablePointer<Double>.allocate(capacity: plane)
+                        defer { target.deallocate() }
                         for task in (tasks * chunk / chunks)..<(tasks * (chunk + 1) / chunks) {
                             let (image, o) = task.quotientAndRemainder(dividingBy: outputChannels)
-                            let target = out.pointer + task * plane
+                            target.initialize(repeating: 0, count: plane)
                             for c in 0..<channels {
                                 let inputPlane = source.pointer + (image * channels + c) * height * width
                                 for ky in 0..<kernel {
@@ -43,12 +48,13 @@ enum ReferenceOperators {
                                             let row = inputPlane + iy * width + kx - padding
                                             let targetRow = target + oy * outputWidth
                                             for ox in firstColumn..<lastColumn {
-                                                targetRow[ox] += w * row[ox * stride]
+                                                targetRow[ox] += Double(w) * Double(row[ox * stride])
                                             }
                                         }
                                     }
                                 }
                             }
+                            for index in 0..<plane { out.pointer[task * plane + index] = Float(target[index]) }
                         }
                     }
                 }
@@ -104,18 +110,18 @@ enum ReferenceOperators {
         let (batch, channels, height, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let outputHeight = height / kernel
         let outputWidth = width / windowWidth
-        let area = Float(kernel * windowWidth)
+        let area = Double(kernel * windowWidth)
         var output = [Float](repeating: 0, count: batch * channels * outputHeight * outputWidth)
         var index = 0
         for planeIndex in 0..<batch * channels {
             let base = planeIndex * height * width
             for oy in 0..<outputHeight {
                 for ox in 0..<outputWidth {
-                    var sum: Float = 0
+                    var sum: Double = 0
                     for iy in oy * kernel..<(oy + 1) * kernel {
-                        for ix in ox * windowWidth..<(ox + 1) * windowWidth { sum += x.scalars[base + iy * width + ix] }
+                        for ix in ox * windowWidth..<(ox + 1) * windowWidth { sum += Double(x.scalars[base + iy * width + ix]) }
                     }
-                    output[index] = sum / area
+                    output[index] = Float(sum / area)
                     index += 1
                 }
             }
