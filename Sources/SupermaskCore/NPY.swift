@@ -54,7 +54,9 @@ public enum NPY {
         var count = 1
         for extent in shape {
             let (product, overflow) = count.multipliedReportingOverflow(by: extent)
-            guard !overflow, extent >= 0 else { throw SupermaskError("array shape \(shape.shapeDescription) is too large") }
+            guard extent >= 0, !overflow, !product.multipliedReportingOverflow(by: itemSize).overflow else {
+                throw SupermaskError("array shape \(shape.shapeDescription) is negative or too large")
+            }
             count = product
         }
         let dataStart = headerStart + headerLength

@@ -31,13 +31,20 @@ public struct ReferenceForward: Sendable {
         return Tensor(shape: [batch, output.count / max(batch, 1)], scalars: output.scalars)
     }
 
+    /// The masked weights prepared in `init` for every convolution of the architecture.
+    private func effectiveWeight(of convolution: Convolution) -> [Float] {
+        guard let weight = effectiveWeights[convolution.name] else {
+            preconditionFailure("ReferenceForward: \(convolution.name) is not in the model's architecture")
+        }
+        return weight
+    }
+
     private func run(_ layers: [Layer], on input: Tensor) -> Tensor {
         var x = input
         for layer in layers {
             switch layer {
             case .convolution(let convolution):
-                x = ReferenceOperators.convolve(
-                    x, weight: effectiveWeights[convolution.name]!, convolution, threads: threads)
+                x = ReferenceOperators.convolve(x, weight: effectiveWeight(of: convolution), convolution, threads: threads)
             case .batchNorm(let norm):
                 ReferenceOperators.normalize(&x, model.parameters(of: norm))
             case .relu:

@@ -80,49 +80,50 @@ enum ReferenceOperators {
 
     /// Max pooling; padded cells never win; output size floor((H + 2p − k) / s) + 1.
     static func maxPool(_ x: Tensor, kernel: Int, stride: Int, padding: Int) -> Tensor {
-        let (batch, channels, height, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let outputHeight = (height + 2 * padding - kernel) / stride + 1
-        let outputWidth = (width + 2 * padding - kernel) / stride + 1
-        var output = [Float](repeating: 0, count: batch * channels * outputHeight * outputWidth)
-        var index = 0
-        for planeIndex in 0..<batch * channels {
-            let base = planeIndex * height * width
-            for oy in 0..<outputHeight {
-                for ox in 0..<outputWidth {
-                    var best = -Float.infinity
-                    for iy in max(0, oy * stride - padding)..<min(height, oy * stride - padding + kernel) {
-                        for ix in max(0, ox * stride - padding)..<min(width, ox * stride - padding + kernel) {
-                            let value = x.scalars[base + iy * width + ix]
-                            if value > best || value.isNaN { best = value }
-                        }
-                    }
-                    output[index] = best
-                    index += 1
+        pool(x, window: (kernel, kernel), stride: (stride, stride), padding: padding) { values, rows, columns, width in
+            var best = -Float.infinity
+            for iy in rows {
+                for ix in columns where values[iy * width + ix] > best || values[iy * width + ix].isNaN {
+                    best = values[iy * width + ix]
                 }
             }
+            return best
         }
-        return Tensor(shape: [batch, channels, outputHeight, outputWidth], scalars: output)
     }
 
     /// Average pooling over non-overlapping `kernel`×`columns` windows (stride = window, no padding, floor).
     static func averagePool(_ x: Tensor, kernel: Int, columns: Int? = nil) -> Tensor {
-        let windowWidth = columns ?? kernel
+        let window = (kernel, columns ?? kernel)
+        return pool(x, window: window, stride: window, padding: 0) { values, rows, columns, width in
+            var sum: Double = 0
+            for iy in rows {
+                for ix in columns { sum += Double(values[iy * width + ix]) }
+            }
+            return Float(sum / Double(rows.count * columns.count))
+        }
+    }
+
+    /// Applies `reduce` to every window of every plane; windows are clipped to the input, so padded cells
+    /// take no part. `reduce` gets the plane, the window's rows and columns, and the plane's width.
+    private static func pool(
+        _ x: Tensor, window: (height: Int, width: Int), stride: (y: Int, x: Int), padding: Int,
+        _ reduce: (UnsafeBufferPointer<Float>, Range<Int>, Range<Int>, Int) -> Float
+    ) -> Tensor {
         let (batch, channels, height, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let outputHeight = height / kernel
-        let outputWidth = width / windowWidth
-        let area = Double(kernel * windowWidth)
+        let outputHeight = (height + 2 * padding - window.height) / stride.y + 1
+        let outputWidth = (width + 2 * padding - window.width) / stride.x + 1
         var output = [Float](repeating: 0, count: batch * channels * outputHeight * outputWidth)
-        var index = 0
-        for planeIndex in 0..<batch * channels {
-            let base = planeIndex * height * width
-            for oy in 0..<outputHeight {
-                for ox in 0..<outputWidth {
-                    var sum: Double = 0
-                    for iy in oy * kernel..<(oy + 1) * kernel {
-                        for ix in ox * windowWidth..<(ox + 1) * windowWidth { sum += Double(x.scalars[base + iy * width + ix]) }
+        x.scalars.withUnsafeBufferPointer { scalars in
+            for planeIndex in 0..<batch * channels {
+                let plane = UnsafeBufferPointer(rebasing: scalars[planeIndex * height * width..<(planeIndex + 1) * height * width])
+                for oy in 0..<outputHeight {
+                    let top = oy * stride.y - padding
+                    let rows = max(0, top)..<min(height, top + window.height)
+                    for ox in 0..<outputWidth {
+                        let left = ox * stride.x - padding
+                        let columns = max(0, left)..<min(width, left + window.width)
+                        output[(planeIndex * outputHeight + oy) * outputWidth + ox] = reduce(plane, rows, columns, width)
                     }
-                    output[index] = Float(sum / area)
-                    index += 1
                 }
             }
         }

@@ -51,6 +51,8 @@ import Testing
         ("{'descr': '<f4', 'fortran_order': True, 'shape': (1,), }", "Fortran order"),
         ("{'descr': '<f4', 'fortran_order': False, 'shape': (1000,), }", "truncated"),
         ("{'descr': '<f4', 'fortran_order': False, }", "no 'shape'"),
+        ("{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904,), }", "too large"),
+        ("{'descr': '<f4', 'fortran_order': False, 'shape': (-1, 2), }", "too large"),
         ("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }", "not a simple dtype"),
     ])
     func refusesWhatItCannotRead(text: String, expected: String) {
