@@ -1,6 +1,7 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+// Targets depend one way: the CLI on everything; importers, format and engine on the core; the core on nothing.
 let package = Package(
     name: "supermask",
     products: [
@@ -21,11 +22,20 @@ let package = Package(
         .target(name: "SupermaskHDF5", dependencies: ["SupermaskCore", "CHDF5"]),
         // The reference forward pass (the oracle for faster engines).
         .target(name: "SupermaskEngine", dependencies: ["SupermaskCore"]),
+        // MARK: format targets
+
+        // MARK: vision targets
+
+        // MARK: engine targets
+
         // The `supermask` command.
         .executableTarget(
             name: "SupermaskCLI",
             dependencies: [
-                "SupermaskCore", "SupermaskHDF5", "SupermaskEngine",
+                "SupermaskCore",
+                "SupermaskHDF5",
+                "SupermaskEngine",
+                // MARK: CLI dependencies
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -36,5 +46,6 @@ let package = Package(
             dependencies: ["SupermaskEngine", "SupermaskHDF5", "SupermaskCore"]
         ),
         .testTarget(name: "SupermaskCLITests", dependencies: ["SupermaskCLI"]),
+        // MARK: more test targets
     ]
 )

@@ -6,6 +6,9 @@ struct Supermask: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "supermask",
         abstract: "Inspect and run edge-popup supermasks (What's Hidden in a Randomly Weighted Neural Network?).",
-        subcommands: [Inspect.self, Infer.self]
+        subcommands: [
+            Inspect.self,
+            Infer.self,
+        ]
     )
 }
