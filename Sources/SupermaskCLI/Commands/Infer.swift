@@ -17,12 +17,7 @@ struct Infer: ParsableCommand {
     @Option(help: "Where to write the logits, a '<f4' .npy array [N, classes].")
     var output: String
 
-    @Option(help: "Threads to use (default: all cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-
-    func validate() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-    }
+    @OptionGroup var engineOptions: EngineOptions
 
     func run() throws {
         try reportingErrors {
@@ -34,7 +29,7 @@ struct Infer: ParsableCommand {
             let start = DispatchTime.now()
             let logits: Tensor
             do {
-                logits = try ReferenceForward(model: model, threads: threads).logits(for: batch)
+                logits = try engineOptions.makeEngine(for: model).logits(for: batch)
             } catch let error as SupermaskError {
                 throw error.inFile(input)
             }
