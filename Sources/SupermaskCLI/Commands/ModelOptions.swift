@@ -1,10 +1,11 @@
 import ArgumentParser
 import SupermaskCore
+import SupermaskFormat
 import SupermaskHDF5
 
 /// The model argument and the overrides every command that loads a model accepts.
 struct ModelOptions: ParsableArguments {
-    @Argument(help: "The model: an .h5 file written by tools/pth2h5.py.")
+    @Argument(help: "The model: an .h5 file written by tools/pth2h5.py, or a .smask container.")
     var model: String
 
     @Option(help: "Architecture to use instead of the file's (\(Architecture.catalogueNames)).")
@@ -17,6 +18,12 @@ struct ModelOptions: ParsableArguments {
     func load() throws -> Model {
         if model.hasSuffix(".pth") || model.hasSuffix(".pt") {
             throw SupermaskError(file: model, "a PyTorch checkpoint; convert it first: python3 tools/pth2h5.py \(model) OUT.h5")
+        }
+        if ContainerReader.isContainer(path: model) {
+            guard arch == nil, keep == nil else {
+                throw SupermaskError(file: model, "a .smask container stores its architecture and masks; --arch and --keep do not apply")
+            }
+            return try ContainerReader.load(path: model).model
         }
         var options = CheckpointImporter.Options()
         if let arch {
