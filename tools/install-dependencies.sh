@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-apt_packages=(pkg-config libhdf5-dev zlib1g-dev libturbojpeg0-dev libpng-dev)
+apt_packages=(pkg-config libhdf5-dev zlib1g-dev libjpeg62-turbo-dev libpng-dev)
 if ! dpkg -s "${apt_packages[@]}" >/dev/null 2>&1; then
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_packages[@]}" >/dev/null

@@ -1,0 +1,111 @@
+import ArgumentParser
+import Foundation
+import SupermaskCore
+import SupermaskVision
+
+/// `supermask eval`: ImageNet top-1/top-5 with torchvision's validation preprocessing, without Python.
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate a model's top-1/top-5 accuracy on an ImageNet validation folder.",
+        discussion: """
+            Images are decoded and preprocessed exactly as torchvision + Pillow do (Resize(256) bilinear, \
+            CenterCrop(224), Normalize) on worker threads while the model runs. --data is the ImageNet root \
+            holding val/ or the validation folder itself: an ImageFolder (val/<wnid>/*.JPEG) or a flat folder \
+            with --labels. See docs/evaluation.md.
+            """)
+
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Option(help: "The ImageNet root holding val/, or the validation folder itself.")
+    var data: String
+
+    @Option(help: "Labels of a flat validation folder: a file,wnid CSV, or the devkit ground truth with --synsets.")
+    var labels: String?
+
+    @Option(help: "The synset list in devkit ID order (one wnid per line, first word), for --labels ground truth.")
+    var synsets: String?
+
+    @Option(help: "Images per model call.")
+    var batchSize: Int = 32
+
+    @Option(help: "Evaluate only the first N images (in dataset order).")
+    var limit: Int?
+
+    @Option(help: "Evaluate slice I of N (0-based) of the dataset, e.g. 3/8; merge the records with `supermask merge`.")
+    var shard: String = "0/1"
+
+    @Option(help: "Threads that decode and preprocess images.")
+    var decodeThreads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount / 4)
+
+    @Flag(help: "Stop at the first image that cannot be read, or the first dataset warning, instead of going on.")
+    var strict = false
+
+    @Option(help: "Write the result as a JSON record (timm's fields and more).")
+    var json: String?
+
+    @Option(help: "Write path,label,pred1,…,pred5 per image, in dataset order, to this CSV file.")
+    var predictions: String?
+
+    @OptionGroup var engineOptions: EngineOptions
+
+    func validate() throws {
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        guard decodeThreads >= 1 else { throw ValidationError("--decode-threads must be at least 1") }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if synsets != nil && labels == nil { throw ValidationError("--synsets goes with --labels") }
+        do { _ = try Shard(parsing: shard) } catch let error as SupermaskError { throw ValidationError(error.message) }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let shard = try Shard(parsing: shard)
+            let dataset = try ImageDataset.open(data, labels: try labelSource())
+            for warning in dataset.warnings {
+                if strict { throw SupermaskError(file: dataset.folder, warning) }
+                printError("supermask: warning: \(dataset.folder): \(warning)")
+            }
+            let model = try modelOptions.load()
+            try dataset.checkClassCount(model.architecture.classCount, model: modelOptions.model)
+            let facts = try ModelFacts(model: model, file: modelOptions.model)
+            let images = dataset.selection(limit: limit, shard: shard)
+            let settings = EvaluationSettings(batchSize: batchSize, decodeThreads: decodeThreads, strict: strict)
+
+            let csv = try predictions.map { try PredictionsWriter(path: $0, folder: dataset.folder) }
+            var progressLine = ProgressLine()
+            let progress = try EvaluationPipeline.run(
+                images, engine: engineOptions.makeEngine(for: model), settings: settings
+            ) { event in
+                switch event {
+                case .imageFailed(let path, let problem):
+                    progressLine.interrupt()
+                    printError("supermask: warning: \(path): \(problem) (counted under errors)")
+                case .classified(let rows):
+                    csv?.write(rows)
+                case .progress(let progress):
+                    progressLine.show(progress)
+                }
+            }
+            try csv?.close()
+
+            let datasetImages = min(limit ?? dataset.images.count, dataset.images.count)
+            let record = EvaluationRecord(
+                model: modelOptions.model, tally: progress.tally, seconds: progress.seconds,
+                transform: settings.transform, modelFacts: facts, dataset: dataset.folder,
+                datasetImages: datasetImages, shard: shard)
+            if let json { try RecordFile.write(record, to: json) }
+            for line in EvalReport.lines(record, architecture: model.architecture.name, progress: progress) {
+                print(line)
+            }
+        }
+    }
+
+    private func labelSource() throws -> ValidationLabels.Source? {
+        guard let labels else { return nil }
+        let isCSV = labels.lowercased().hasSuffix(".csv")
+        if isCSV { return .csv(labels, synsets: synsets) }
+        guard let synsets else {
+            throw SupermaskError(file: labels, "a devkit ground-truth list needs the synset order: add --synsets FILE (or give a file,wnid .csv)")
+        }
+        return .groundTruth(labels, synsets: synsets)
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+
+/// `supermask eval` end to end with a full-size ResNet18 drawn by `supermask init` (dense, random weights): its
+/// predictions must be those of `preprocess` + `infer` on the same files, shards must merge into the whole run.
+@Suite struct EvalCommandTests {
+    static let vision = CommandRunner.fixtures.appendingPathComponent("vision")
+    static let images = ["photo-420.JPEG", "cmyk.JPEG", "gray.JPEG", "png-named.JPEG", "palette.png"]
+
+    /// A 1000-class ImageFolder holding the fixture images in classes 0, 7, 14, … plus a truncated JPEG,
+    /// and a ResNet18 checkpoint.
+    struct Setup {
+        let root: String
+        let model: String
+
+        init() throws {
+            root = FileManager.default.temporaryDirectory.appendingPathComponent("supermask-eval-\(UUID())").path
+            for index in 0..<1000 {
+                try FileManager.default.createDirectory(atPath: root + String(format: "/val/n%08d", index), withIntermediateDirectories: true)
+            }
+            for (index, name) in EvalCommandTests.images.enumerated() {
+                try FileManager.default.copyItem(
+                    atPath: EvalCommandTests.vision.appendingPathComponent(name).path,
+                    toPath: root + String(format: "/val/n%08d/", 7 * index) + name)
+            }
+            let jpeg = try Data(contentsOf: EvalCommandTests.vision.appendingPathComponent("photo-444.JPEG"))
+            try jpeg.prefix(jpeg.count / 2).write(to: URL(fileURLWithPath: root + "/val/n00000999/truncated.JPEG"))
+            model = root + "/resnet18.h5"
+            let made = try CommandRunner.run("init", "--arch", "ResNet18", "--init", "signed-constant", "--seed", "11", "-o", model)
+            guard made.status == 0 else { throw CocoaError(.fileWriteUnknown) }
+        }
+
+        func remove() { try? FileManager.default.removeItem(atPath: root) }
+
+        func lines(_ name: String) throws -> [String] {
+            try String(contentsOfFile: root + "/" + name, encoding: .utf8).split(separator: "\n").map(String.init)
+        }
+    }
+
+    /// Top-5 class indices per row of a `[N, classes]` float32 .npy, ties to the lower index.
+    private func top5(inLogits path: String) throws -> [[Int]] {
+        let bytes = try #require(FileManager.default.contents(atPath: path))
+        let headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+        let logits = bytes.dropFirst(10 + headerLength).withUnsafeBytes { raw in
+            (0..<raw.count / 4).map { Float(bitPattern: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self)) }
+        }
+        return stride(from: 0, to: logits.count, by: 1000).map { start in
+            let row = Array(logits[start..<(start + 1000)])
+            return Array(row.indices.sorted { row[$0] > row[$1] || (row[$0] == row[$1] && $0 < $1) }.prefix(5))
+        }
+    }
+
+    @Test func predictionsEqualPreprocessPlusInferAndShardsMerge() throws {
+        let setup = try Setup()
+        defer { setup.remove() }
+        let run = try CommandRunner.run(
+            "eval", setup.model, "--data", setup.root, "--batch-size", "2", "--threads", "2",
+            "--json", setup.root + "/all.json", "--predictions", setup.root + "/all.csv")
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(run.standardError.contains("supermask: warning: \(setup.root)/val: 994 of 1000 class folders hold no images"))
+        #expect(run.standardError.contains("supermask: warning: \(setup.root)/val/n00000999/truncated.JPEG: cannot decode JPEG: image file is truncated"))
+        #expect(run.standardError.contains("eval: 6/6 images (100.0%)"))
+        #expect(run.standardOutput.contains("images     5, errors 1"), "\(run.standardOutput)")
+
+        // The same files through preprocess + infer give the same top-5 lists.
+        let folders = Self.images.enumerated().map { String(format: "n%08d/", 7 * $0.offset) + $0.element }
+        let batch = setup.root + "/batch.npy"
+        let preprocess = try CommandRunner.run(["preprocess"] + folders.map { setup.root + "/val/" + $0 } + ["--output", batch])
+        #expect(preprocess.status == 0, "\(preprocess.standardError)")
+        let infer = try CommandRunner.run("infer", setup.model, "--input", batch, "--output", setup.root + "/logits.npy")
+        #expect(infer.status == 0, "\(infer.standardError)")
+        let expected = try top5(inLogits: setup.root + "/logits.npy")
+        let rows = try setup.lines("all.csv")
+        #expect(rows.first == "path,label,pred1,pred2,pred3,pred4,pred5")
+        #expect(rows.dropFirst().map { $0 } == zip(folders, expected).enumerated().map { index, pair in
+            ([pair.0, String(7 * index)] + pair.1.map(String.init)).joined(separator: ",")
+        })
+
+        // Two shards merge into the whole run's counts; their CSV rows concatenate to the whole run's.
+        for shard in 0..<2 {
+            let part = try CommandRunner.run(
+                "eval", setup.model, "--data", setup.root + "/val", "--batch-size", "2", "--shard", "\(shard)/2",
+                "--json", setup.root + "/\(shard).json", "--predictions", setup.root + "/\(shard).csv")
+            #expect(part.status == 0, "\(part.standardError)")
+        }
+        let merge = try CommandRunner.run("merge", setup.root + "/1.json", setup.root + "/0.json", "--json", setup.root + "/merged.json")
+        #expect(merge.status == 0, "\(merge.standardError)")
+        let whole = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: setup.root + "/all.json"))) as? [String: Any]
+        let merged = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: setup.root + "/merged.json"))) as? [String: Any]
+        for key in ["images", "errors", "top1_correct", "top5_correct", "kept_params", "model_bytes"] {
+            #expect(whole?[key] as? Int == merged?[key] as? Int, "\(key)")
+        }
+        for key in ["top1", "top5", "param_count"] {
+            #expect(whole?[key] as? Double == merged?[key] as? Double, "\(key)")
+        }
+        #expect(whole?["model_sha256"] as? String == merged?["model_sha256"] as? String)
+        #expect((whole?["model_sha256"] as? String)?.count == 64)
+        #expect(try setup.lines("0.csv") + setup.lines("1.csv").dropFirst() == rows)
+    }
+
+    @Test func strictStopsAtTheFirstProblem() throws {
+        let setup = try Setup()
+        defer { setup.remove() }
+        let run = try CommandRunner.run("eval", setup.model, "--data", setup.root, "--strict")
+        #expect(run.status == 1)
+        #expect(run.standardError.hasPrefix("supermask: error: \(setup.root)/val: 994 of 1000 class folders hold no images"))
+    }
+
+    @Test func classCountMustMatchTheModel() throws {
+        let setup = try Setup()
+        defer { setup.remove() }
+        try FileManager.default.createDirectory(atPath: setup.root + "/val/n99999999", withIntermediateDirectories: true)
+        let run = try CommandRunner.run("eval", setup.model, "--data", setup.root)
+        #expect(run.status == 1)
+        #expect(run.standardError.hasSuffix("supermask: error: \(setup.root)/val: 1001 classes but the model \(setup.model) predicts 1000; class indices would not correspond\n"))
+    }
+}
