@@ -21,12 +21,29 @@ let package = Package(
         // Reads the HDF5 layout written by tools/pth2h5.py into a `Model`.
         .target(name: "SupermaskHDF5", dependencies: ["SupermaskCore", "CHDF5"]),
         // The reference forward pass (the oracle for faster engines).
-        .target(name: "SupermaskEngine", dependencies: ["SupermaskCore"]),
+        .target(name: "SupermaskEngine", dependencies: ["SupermaskCore", "CSupermaskKernels"]),
         // MARK: format targets
+        // zlib (Debian: zlib1g-dev): crc32 and Deflate for the .smask container.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // The .smask container: sections with CRCs, mask coders, the seeded weight generator.
+        .target(name: "SupermaskFormat", dependencies: ["SupermaskCore", "CZlib"]),
 
         // MARK: vision targets
+        // libjpeg-turbo's libjpeg API (Debian: libjpeg62-turbo-dev), wrapped in C because it reports errors by longjmp.
+        .target(name: "CTurboJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
+        // libpng (Debian: libpng-dev), wrapped in C for the same reason.
+        .target(name: "CPNG", linkerSettings: [.linkedLibrary("png")]),
+        // Pillow + torchvision-exact decoding and preprocessing, ImageNet datasets, the evaluation pipeline;
+        // optimised in debug builds too, so that tests which resize images and digest model files stay fast.
+        .target(
+            name: "SupermaskVision", dependencies: ["SupermaskCore", "SupermaskEngine", "CTurboJPEG", "CPNG"],
+            swiftSettings: [.unsafeFlags(["-O"])]
+        ),
 
         // MARK: engine targets
+        // The planned engine's kernels in C vector extensions, compiled for AVX-512 and for the baseline ISA from one
+        // body; optimised even in debug builds so that tests of the fast path stay fast.
+        .target(name: "CSupermaskKernels", cSettings: [.unsafeFlags(["-O3"])]),
 
         // The `supermask` command.
         .executableTarget(
@@ -36,6 +53,8 @@ let package = Package(
                 "SupermaskHDF5",
                 "SupermaskEngine",
                 // MARK: CLI dependencies
+                "SupermaskVision",
+                "SupermaskFormat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -47,5 +66,13 @@ let package = Package(
         ),
         .testTarget(name: "SupermaskCLITests", dependencies: ["SupermaskCLI"]),
         // MARK: more test targets
+        .testTarget(
+            name: "SupermaskVisionTests",
+            dependencies: ["SupermaskVision", "SupermaskEngine", "SupermaskHDF5", "SupermaskCore"]
+        ),
+        .testTarget(
+            name: "SupermaskFormatTests",
+            dependencies: ["SupermaskFormat", "SupermaskHDF5", "SupermaskEngine", "SupermaskCore"]
+        ),
     ]
 )

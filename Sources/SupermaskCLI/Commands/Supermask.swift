@@ -9,6 +9,13 @@ struct Supermask: ParsableCommand {
         subcommands: [
             Inspect.self,
             Infer.self,
+            Export.self,
+            Init.self,
+            Size.self,
+            Bench.self,
+            Preprocess.self,
+            Eval.self,
+            Merge.self,
         ]
     )
 }

@@ -1,0 +1,125 @@
+import SupermaskCore
+
+/// One convolution as the planner sees it: its masked weights, the batch norm folded into a per-channel affine
+/// map, what follows in the epilogue, and the shape it runs at.
+struct ConvolutionWeights: Sendable {
+    /// The layer's hyper-parameters and name.
+    let convolution: Convolution
+    /// Input (channels, height, width) for the planned input size.
+    let inputShape: ActivationShape
+    /// `weight ⊙ mask` in (out, in, kh, kw) order.
+    let weights: [Float]
+    /// y = conv·scale + bias per output channel: the folded batch norm, or (1, 0) without one.
+    let scale: [Float]
+    let bias: [Float]
+    /// The common magnitude c when every kept weight is ±c (a "usc" layer), else `nil`.
+    let ternaryMagnitude: Float?
+    /// The number of nonzero weights.
+    let nonzeros: Int
+    /// Whether the epilogue clamps at zero.
+    let relu: Bool
+
+    init(convolution: Convolution, parameters: ConvolutionParameters, norm: BatchNormParameters?,
+         inputShape: ActivationShape, relu: Bool) {
+        self.convolution = convolution
+        self.inputShape = inputShape
+        self.relu = relu
+        weights = parameters.effectiveWeight
+        let folded = norm.map(Self.fold) ?? (
+            [Float](repeating: 1, count: convolution.outputChannels),
+            [Float](repeating: 0, count: convolution.outputChannels))
+        (scale, bias) = folded
+        var magnitude: Float?
+        var ternary = true
+        var count = 0
+        for weight in weights where weight != 0 {
+            count += 1
+            if magnitude == nil { magnitude = weight.magnitude } else if weight.magnitude != magnitude { ternary = false }
+        }
+        nonzeros = count
+        ternaryMagnitude = ternary ? magnitude : nil
+    }
+
+    /// Batch norm in evaluation mode as y = x·scale + bias, computed as the reference computes it.
+    static func fold(_ norm: BatchNormParameters) -> ([Float], [Float]) {
+        var scale: [Float] = []
+        var bias: [Float] = []
+        for c in norm.runningMean.indices {
+            let inverse = 1 / (norm.runningVariance[c] + BatchNormParameters.epsilon).squareRoot()
+            let channelScale = (norm.scale?[c] ?? 1) * inverse
+            scale.append(channelScale)
+            bias.append((norm.shift?[c] ?? 0) - norm.runningMean[c] * channelScale)
+        }
+        return (scale, bias)
+    }
+
+    /// Output (channels, height, width).
+    var outputShape: ActivationShape {
+        let k = convolution.kernel, s = convolution.stride, p = convolution.padding
+        return ActivationShape(
+            channels: convolution.outputChannels,
+            height: (inputShape.height + 2 * p - k) / s + 1,
+            width: (inputShape.width + 2 * p - k) / s + 1)
+    }
+
+    /// in · kh · kw: the rows of a gathered tile and the depth of the reduction.
+    var depth: Int { convolution.fanIn }
+
+    /// Whether the input can be read in place (1×1, stride 1, no padding).
+    var allowsDirect: Bool { convolution.kernel == 1 && convolution.stride == 1 && convolution.padding == 0 }
+
+    /// Multiply-adds that involve a nonzero weight, per image.
+    var usefulMultiplyAdds: Int { nonzeros * outputShape.plane }
+
+    /// The kernels worth timing for this layer.
+    ///
+    /// Two families are left out where they cannot win, to keep planning short: dense kernels below 50% density
+    /// (they do at least twice the multiply-adds of the lists), and channels-outer order for layers whose weights
+    /// fit in L2 (its only gain is streaming the weights once instead of once per tile).
+    var candidates: [KernelChoice] {
+        let plane = outputShape.plane
+        // 16-position tiles only pay off on small planes, where larger tiles would waste more of the last tile.
+        let tiles = plane <= 16 ? [16] : plane <= 256 ? [16, 32, 64] : [32, 64]
+        var methods: [KernelChoice.Method] = [.sparse]
+        if ternaryMagnitude != nil { methods.append(.signs) }
+        if nonzeros * 2 >= weights.count { methods.append(.dense) }
+        let orders = nonzeros * 8 > 1 << 20 ? [false, true] : [false]
+        var result: [KernelChoice] = []
+        for method in methods {
+            for tile in tiles {
+                let blockings = method != .dense && depth > KernelChoice.blockRows(tile: tile) ? [false, true] : [false]
+                let directs = allowsDirect && plane >= tile ? [false, true] : [false]
+                for channelsOuter in orders {
+                    for blocked in blockings {
+                        for direct in directs {
+                            result.append(KernelChoice(
+                                method, tile: tile, direct: direct, channelsOuter: channelsOuter, blocked: blocked))
+                        }
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    /// `choice` adjusted to what this layer allows: signs need a ternary layer, direct needs a 1×1 stride-1 layer.
+    func applicable(_ choice: KernelChoice) -> KernelChoice {
+        var result = choice
+        if result.method == .signs && ternaryMagnitude == nil { result.method = .sparse }
+        if result.direct && !(allowsDirect && outputShape.plane >= result.tile) { result.direct = false }
+        if result.method == .dense { result.blocked = false }
+        return result
+    }
+}
+
+/// The (channels, height, width) of one image's activation.
+struct ActivationShape: Hashable, Sendable {
+    var channels: Int
+    var height: Int
+    var width: Int
+
+    /// height · width.
+    var plane: Int { height * width }
+    /// channels · height · width.
+    var count: Int { channels * plane }
+}

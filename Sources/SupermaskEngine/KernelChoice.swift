@@ -1,0 +1,89 @@
+import CSupermaskKernels
+
+/// How one convolution of the planned engine is computed; picked per layer by measurement.
+public struct KernelChoice: Hashable, Sendable, CustomStringConvertible {
+    /// The arithmetic of the kernel.
+    public enum Method: String, Sendable, CaseIterable {
+        /// Compressed per-output-channel lists of (input row, weight) applied over a spatial tile.
+        case sparse
+        /// The same lists without weights, for ternary layers: adds for +c, subtracts for −c; c is folded into
+        /// the per-channel scale.
+        case signs
+        /// Every weight, zeros included: a 4-channel × tile register-blocked dense kernel.
+        case dense
+    }
+
+    /// The arithmetic.
+    public var method: Method
+    /// Output positions per tile: 16, 32 or 64 (one, two or four 16-float vectors per accumulator).
+    public var tile: Int
+    /// For 1×1 stride-1 convolutions: read the input planes in place instead of gathering each tile.
+    public var direct: Bool
+    /// Loop order. `false`: tiles outer, every output channel per tile (a tile's columns stay in cache, the
+    /// weights stream once per tile). `true`: gather the whole plane first, then blocks of output channels outer
+    /// and tiles inner, so the weights stream from memory once per image (better for small planes and big layers).
+    public var channelsOuter: Bool
+    /// sparse/signs: split the weight lists into blocks of `blockRows(tile)` input rows, so that the part of a
+    /// tile every channel reads stays in L1; running sums wait in a scratch row between blocks.
+    public var blocked: Bool
+
+    /// A choice of `method` over tiles of `tile` positions, gathered unless `direct`, tiles outer unless
+    /// `channelsOuter`, lists unblocked unless `blocked`.
+    public init(_ method: Method, tile: Int, direct: Bool = false, channelsOuter: Bool = false, blocked: Bool = false) {
+        self.method = method
+        self.tile = tile
+        self.direct = direct
+        self.channelsOuter = channelsOuter
+        self.blocked = blocked
+    }
+
+    /// Input rows per list block: 32 KiB of a tile's columns, two thirds of this machine's 48 KiB L1.
+    static func blockRows(tile: Int) -> Int { 8192 / tile }
+
+    /// The tile sizes the kernels are compiled for.
+    public static let tiles = [16, 32, 64]
+    /// The largest of `tiles`: how far past its end a direct kernel may read an input buffer.
+    static let largestTile = 64
+
+    /// `sparse/64`, `signs/32 direct`, `dense/16 channels-outer`, …: the form the kernel cache stores and
+    /// reports print.
+    public var description: String {
+        "\(method.rawValue)/\(tile)" + (direct ? " direct" : "") + (channelsOuter ? " channels-outer" : "")
+            + (blocked ? " blocked" : "")
+    }
+
+    /// Parses `description`; `nil` for anything else.
+    public init?(_ description: String) {
+        let words = description.split(separator: " ").map(String.init)
+        let parts = words.first?.split(separator: "/") ?? []
+        let flags = Set(words.dropFirst())
+        guard parts.count == 2, let method = Method(rawValue: String(parts[0])), let tile = Int(parts[1]),
+              Self.tiles.contains(tile), flags.count == words.count - 1,
+              flags.isSubset(of: ["direct", "channels-outer", "blocked"])
+        else { return nil }
+        self.init(method, tile: tile, direct: flags.contains("direct"), channelsOuter: flags.contains("channels-outer"),
+                  blocked: flags.contains("blocked"))
+    }
+}
+
+/// The instruction set the engine's kernels are compiled for; the engine uses one set for every layer.
+public enum InstructionSet: String, Sendable {
+    /// 512-bit vectors with fused multiply-add (only on CPUs that report AVX-512F).
+    case avx512
+    /// The baseline instruction set: runs on every CPU.
+    case portable
+
+    /// The fastest set this CPU supports.
+    public static var best: InstructionSet { smk_cpu_supports_avx512() != 0 ? .avx512 : .portable }
+
+    /// Whether this CPU can run the set.
+    public var isSupported: Bool { self == .portable || smk_cpu_supports_avx512() != 0 }
+
+    /// The C kernel table for this set.
+    var kernels: UnsafePointer<smk_kernel_table> {
+        switch self {
+        case .avx512: return smk_kernels_avx512()
+        case .portable: return smk_kernels_portable()
+        }
+    }
+}

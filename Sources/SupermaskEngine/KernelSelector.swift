@@ -1,0 +1,70 @@
+import Dispatch
+import Foundation
+
+/// Picks each convolution's kernel by timing every candidate on this machine (one image, one worker, best of a
+/// few runs on synthetic input of the layer's shape), consulting and filling a `KernelChoiceCache`.
+struct KernelSelector {
+    let instructionSet: InstructionSet
+    let cache: KernelChoiceCache?
+    /// Timed runs per candidate after one warm-up run.
+    var repetitions = 3
+
+    /// The CPU's model name, which keys the cache (choices from another CPU do not apply).
+    static let cpuName: String = {
+        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = info.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+              let colon = line.firstIndex(of: ":")
+        else { return "unknown-cpu" }
+        return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    }()
+
+    /// Changes whenever the candidate set or a kernel changes, so that stale cached choices are not reused.
+    static let candidateSetVersion = 6
+
+    /// The cache key of `layer`.
+    func key(for layer: ConvolutionWeights) -> String {
+        let c = layer.convolution
+        let shape = layer.inputShape
+        return "v\(Self.candidateSetVersion)|\(Self.cpuName)|\(instructionSet.rawValue)|\(c.inputChannels)x\(shape.height)x\(shape.width)"
+            + "->\(c.outputChannels) k\(c.kernel) s\(c.stride) p\(c.padding)|nonzeros \(layer.nonzeros)"
+            + (layer.ternaryMagnitude == nil ? " valued" : " ternary") + (layer.relu ? " relu" : "")
+    }
+
+    /// The fastest candidate for `layer`, laid out.
+    func prepare(_ layer: ConvolutionWeights) -> PreparedConvolution {
+        let key = key(for: layer)
+        if let cached = cache?.choice(for: key), layer.applicable(cached) == cached {
+            return PreparedConvolution(layer, choice: cached)
+        }
+        let kernels = instructionSet.kernels
+        let input = AlignedBuffer<Float>(repeating: 0, count: layer.inputShape.count + KernelChoice.largestTile)
+        var state: UInt32 = 0x9E37_79B9
+        for index in 0..<layer.inputShape.count {
+            state = state &* 1_664_525 &+ 1_013_904_223
+            input.pointer[index] = Float(Int32(bitPattern: state) >> 8) / Float(1 << 23)
+        }
+        let output = AlignedBuffer<Float>(repeating: 0, count: layer.outputShape.count)
+        var best: (seconds: Double, kernel: PreparedConvolution)?
+        for candidate in layer.candidates {
+            let kernel = PreparedConvolution(layer, choice: candidate)
+            let columns = AlignedBuffer<Float>(repeating: 0, count: max(16, kernel.columnsCount))
+            var fastest = Double.infinity
+            for repetition in 0...repetitions {
+                let start = DispatchTime.now().uptimeNanoseconds
+                kernel.run(kernels: kernels, input: input.pointer, output: output.pointer, residual: nil,
+                           columns: columns.pointer, tiles: 0..<kernel.tileCount,
+                           outputs: 0..<layer.convolution.outputChannels)
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                if repetition > 0 { fastest = min(fastest, seconds) }
+                // A candidate already three times slower than the best cannot win; stop timing it.
+                if let best, seconds > 3 * best.seconds { break }
+            }
+            if fastest < (best?.seconds ?? .infinity) { best = (fastest, kernel) }
+        }
+        guard let winner = best?.kernel else {
+            return PreparedConvolution(layer, choice: KernelChoice(.sparse, tile: 64))
+        }
+        cache?.record(winner.choice, for: key)
+        return winner
+    }
+}
