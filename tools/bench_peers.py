@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 import types
+import warnings
 
 import torch
 import torch.nn as nn
@@ -93,7 +94,10 @@ def export_onnx(model, shape, path):
     options = {"dynamic_axes": {"input": {0: "batch"}, "logits": {0: "batch"}},
                "input_names": ["input"], "output_names": ["logits"], "opset_version": 17}
     try:
-        torch.onnx.export(model, (x,), path, dynamo=False, **options)
+        with warnings.catch_warnings():
+            # The TorchScript exporter is deprecated but needs no onnxscript; its graph is what we time.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            torch.onnx.export(model, (x,), path, dynamo=False, **options)
     except TypeError:  # older torch without the dynamo switch
         torch.onnx.export(model, (x,), path, **options)
 

@@ -51,6 +51,9 @@ public struct Architecture: Sendable {
         guard shape.count == 4 else {
             throw SupermaskError("input has rank \(shape.count) (shape \(shape.shapeDescription)); \(name) takes a float32 NCHW batch of rank 4 such as \(([1] + inputShape).shapeDescription)")
         }
+        guard shape[0] >= 1 else {
+            throw SupermaskError("input batch \(shape.shapeDescription) holds no images")
+        }
         let image = Array(shape.dropFirst())
         let expected = ([shape[0]] + inputShape).shapeDescription
         switch inputRule {

@@ -73,6 +73,9 @@ import Testing
         try resNet.validateInput(shape: [1, 3, 97, 130])
         #expect(throws: SupermaskError.self) { try resNet.validateInput(shape: [1, 1, 224, 224]) }
         #expect(throws: SupermaskError.self) { try resNet.validateInput(shape: [3, 224, 224]) }
+        #expect(throws: SupermaskError("input batch [0, 3, 224, 224] holds no images")) {
+            try resNet.validateInput(shape: [0, 3, 224, 224])
+        }
         let cifar = try #require(Architecture.named("Conv4"))
         #expect(throws: SupermaskError.self) { try cifar.validateInput(shape: [1, 3, 64, 64]) }
         let fc = try #require(Architecture.named("FC"))
