@@ -58,11 +58,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // What several test targets share: the PyTorch-made fixtures of Tests/Fixtures.
+        .target(name: "SupermaskTestSupport", dependencies: ["SupermaskCore", "SupermaskHDF5"], path: "Tests/SupermaskTestSupport"),
         .testTarget(name: "SupermaskCoreTests", dependencies: ["SupermaskCore"]),
         .testTarget(name: "SupermaskHDF5Tests", dependencies: ["SupermaskHDF5", "SupermaskCore", "CHDF5"]),
         .testTarget(
             name: "SupermaskEngineTests",
-            dependencies: ["SupermaskEngine", "SupermaskHDF5", "SupermaskCore"]
+            dependencies: ["SupermaskEngine", "SupermaskHDF5", "SupermaskCore", "SupermaskTestSupport"]
         ),
         .testTarget(name: "SupermaskCLITests", dependencies: ["SupermaskCLI"]),
         // MARK: more test targets
@@ -72,7 +74,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SupermaskFormatTests",
-            dependencies: ["SupermaskFormat", "SupermaskHDF5", "SupermaskEngine", "SupermaskCore"]
+            dependencies: ["SupermaskFormat", "SupermaskHDF5", "SupermaskEngine", "SupermaskCore", "SupermaskTestSupport"]
         ),
     ]
 )

@@ -19,6 +19,10 @@ struct CommandRunner {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Fixtures")
 
+    /// A private cache directory for the commands the tests run.
+    static let cacheDirectory = FileManager.default.temporaryDirectory
+        .appendingPathComponent("supermask-test-cache-\(ProcessInfo.processInfo.processIdentifier)")
+
     static func fixture(_ name: String) -> String { fixtures.appendingPathComponent(name).path }
 
     static func run(_ arguments: String...) throws -> Result {
@@ -31,6 +35,8 @@ struct CommandRunner {
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["COLUMNS"] = "100"
+        // Keep the fast engine's kernel-choice cache out of the user's home directory.
+        environment["XDG_CACHE_HOME"] = cacheDirectory.path
         process.environment = environment
         let output = Pipe()
         let error = Pipe()

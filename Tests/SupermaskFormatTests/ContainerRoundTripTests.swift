@@ -1,5 +1,6 @@
 import SupermaskCore
 import SupermaskEngine
+import SupermaskTestSupport
 import Testing
 @testable import SupermaskFormat
 
@@ -25,8 +26,8 @@ import Testing
     }
 
     /// Every fixture, through every lossless mode its weights allow: identical masks, weights and logits.
-    @Test(arguments: FormatFixture.all)
-    func losslessModesGiveIdenticalLogits(fixture: FormatFixture) throws {
+    @Test(arguments: Fixture.all)
+    func losslessModesGiveIdenticalLogits(fixture: Fixture) throws {
         let model = try fixture.model()
         let input = try NPY.read(contentsOf: fixture.path(".input.npy"))
         let expected = try logits(model, input: input)
@@ -45,8 +46,8 @@ import Testing
     }
 
     /// Every fixture's architecture and masks over generator weights: seed mode regenerates the same logits.
-    @Test(arguments: FormatFixture.all)
-    func seedModeGivesIdenticalLogits(fixture: FormatFixture) throws {
+    @Test(arguments: Fixture.all)
+    func seedModeGivesIdenticalLogits(fixture: Fixture) throws {
         var model = try fixture.model()
         let initialisation: WeightGenerator.Initialisation = fixture.`init` == "signed_constant" ? .signedConstant : .kaimingNormal
         let generator = WeightGenerator(seed: 77, initialisation: initialisation)

@@ -4,61 +4,6 @@ import SupermaskFormat
 import SupermaskHDF5
 import Testing
 
-/// The PyTorch-made fixtures of Tests/Fixtures (see tools/make_test_fixtures.py), described well enough
-/// to rebuild each architecture with the catalogue's builders.
-struct FormatFixture: Decodable, CustomTestStringConvertible {
-    var name: String
-    var family: String
-    var block: String?
-    var blocks: [Int]?
-    var planes: [Int]?
-    var width_per_group: Int?
-    var conv_widths: [Int]?
-    var hidden: Int?
-    var classes: Int
-    var input_shape: [Int]
-    var `init`: String
-
-    var testDescription: String { name }
-
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Fixtures")
-
-    static var all: [FormatFixture] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return names.filter { $0.hasSuffix(".json") }.sorted().compactMap { name in
-            guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(name).path) else { return nil }
-            return try? JSONDecoder().decode(FormatFixture.self, from: data)
-        }
-    }
-
-    func path(_ suffix: String) -> String { Self.directory.appendingPathComponent(name + suffix).path }
-
-    func architecture() throws -> Architecture {
-        switch family {
-        case "imagenet-resnet":
-            return Architecture.imageNetResNet(
-                name: name, block: try #require(ResidualBlock(rawValue: block ?? "")), blockCounts: try #require(blocks),
-                planes: try #require(planes), widthPerGroup: width_per_group ?? 64, classCount: classes,
-                inputShape: input_shape)
-        case "cifar-resnet":
-            return Architecture.cifarResNet(
-                name: name, block: try #require(ResidualBlock(rawValue: block ?? "")), blockCounts: try #require(blocks),
-                planes: try #require(planes), classCount: classes)
-        case "frankle-conv":
-            return Architecture.frankleConv(name: name, convolutionWidths: try #require(conv_widths), hidden: try #require(hidden), classCount: classes)
-        case "frankle-fc":
-            return Architecture.frankleFullyConnected()
-        default:
-            throw SupermaskError("unknown fixture family \(family)")
-        }
-    }
-
-    func model() throws -> Model {
-        try CheckpointImporter.load(path: path(".h5"), options: .init(architecture: try architecture()))
-    }
-}
-
 /// A small network with every kind of layer the container describes: a residual block with a projection
 /// shortcut, masked and dense convolutions, affine and plain batch norms. Its container is about 1 KB.
 enum TinyNetwork {
