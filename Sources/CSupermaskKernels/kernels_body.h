@@ -89,7 +89,7 @@ void SMK(gather)(const smk_geometry *g, long first, int count, int tile, float *
 // in L1 while every channel consumes it; between blocks a channel's running sums wait in `partial`. With one block
 // the sums never leave registers. Either way each output is one float32 sum in a fixed order.
 #define SMK_LIST_TILE(NAME, V, CHAINS, BODY_SETUP, BODY_PLUS, BODY_MINUS)                                  \
-    static void SMK(NAME##_##V)(const float *columns, long rowStride, const int32_t *starts,              \
+    static void SMK(NAME##_##V)(const float *columns, const int32_t *starts,                               \
                                 const int32_t *splits, const int32_t *rows, const float *values,           \
                                 int blocks, int outputChannels, int firstOutput, int endOutput,            \
                                 float *partial, const smk_epilogue *e, long first, int count) {            \
@@ -104,22 +104,22 @@ void SMK(gather)(const smk_geometry *g, long first, int count, int tile, float *
                 BODY_SETUP                                                                                 \
                 for (; j + CHAINS <= split; j += CHAINS) {                                                 \
                     for (int u = 0; u < CHAINS; u++) {                                                     \
-                        const float *x = columns + (long)rows[j + u] * rowStride;                          \
+                        const float *x = columns + rows[j + u];                                             \
                         for (int v = 0; v < V; v++) BODY_PLUS(acc[u][v], j + u);                           \
                     }                                                                                      \
                 }                                                                                          \
                 for (; j < split; j++) {                                                                   \
-                    const float *x = columns + (long)rows[j] * rowStride;                                  \
+                    const float *x = columns + rows[j];                                                     \
                     for (int v = 0; v < V; v++) BODY_PLUS(acc[0][v], j);                                   \
                 }                                                                                          \
                 for (; j + CHAINS <= end; j += CHAINS) {                                                   \
                     for (int u = 0; u < CHAINS; u++) {                                                     \
-                        const float *x = columns + (long)rows[j + u] * rowStride;                          \
+                        const float *x = columns + rows[j + u];                                             \
                         for (int v = 0; v < V; v++) BODY_MINUS(acc[u][v], j + u);                          \
                     }                                                                                      \
                 }                                                                                          \
                 for (; j < end; j++) {                                                                     \
-                    const float *x = columns + (long)rows[j] * rowStride;                                  \
+                    const float *x = columns + rows[j];                                                     \
                     for (int v = 0; v < V; v++) BODY_MINUS(acc[0][v], j);                                  \
                 }                                                                                          \
                 float *saved = partial + (long)o * 16 * V;                                                 \
@@ -156,20 +156,20 @@ void SMK(gather)(const smk_geometry *g, long first, int count, int tile, float *
 SMK_LIST_FAMILY(sparse, SMK_SPARSE_SETUP, SMK_SPARSE_PLUS, SMK_SPARSE_MINUS)
 SMK_LIST_FAMILY(signs, SMK_SIGNS_SETUP, SMK_SIGNS_PLUS, SMK_SIGNS_MINUS)
 
-void SMK(lists)(const float *columns, long rowStride, int tile, const int32_t *starts, const int32_t *splits,
+void SMK(lists)(const float *columns, int tile, const int32_t *starts, const int32_t *splits,
                 const int32_t *rows, const float *values, int blocks, int outputChannels, int firstOutput,
                 int endOutput, float *partial, const smk_epilogue *e, long first, int count) {
     if (splits) {
         switch (tile) {
-        case 16: SMK(signs_1)(columns, rowStride, starts, splits, rows, values, blocks, outputChannels, firstOutput, endOutput, partial, e, first, count); break;
-        case 32: SMK(signs_2)(columns, rowStride, starts, splits, rows, values, blocks, outputChannels, firstOutput, endOutput, partial, e, first, count); break;
-        default: SMK(signs_4)(columns, rowStride, starts, splits, rows, values, blocks, outputChannels, firstOutput, endOutput, partial, e, first, count); break;
+        case 16: SMK(signs_1)(columns, starts, splits, rows, values, blocks, outputChannels, firstOutput, endOutput, partial, e, first, count); break;
+        case 32: SMK(signs_2)(columns, starts, splits, rows, values, blocks, outputChannels, firstOutput, endOutput, partial, e, first, count); break;
+        default: SMK(signs_4)(columns, starts, splits, rows, values, blocks, outputChannels, firstOutput, endOutput, partial, e, first, count); break;
         }
     } else {
         switch (tile) {
-        case 16: SMK(sparse_1)(columns, rowStride, starts, splits, rows, values, blocks, outputChannels, firstOutput, endOutput, partial, e, first, count); break;
-        case 32: SMK(sparse_2)(columns, rowStride, starts, splits, rows, values, blocks, outputChannels, firstOutput, endOutput, partial, e, first, count); break;
-        default: SMK(sparse_4)(columns, rowStride, starts, splits, rows, values, blocks, outputChannels, firstOutput, endOutput, partial, e, first, count); break;
+        case 16: SMK(sparse_1)(columns, starts, splits, rows, values, blocks, outputChannels, firstOutput, endOutput, partial, e, first, count); break;
+        case 32: SMK(sparse_2)(columns, starts, splits, rows, values, blocks, outputChannels, firstOutput, endOutput, partial, e, first, count); break;
+        default: SMK(sparse_4)(columns, starts, splits, rows, values, blocks, outputChannels, firstOutput, endOutput, partial, e, first, count); break;
         }
     }
 }

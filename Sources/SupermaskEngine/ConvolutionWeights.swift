@@ -68,6 +68,16 @@ struct ConvolutionWeights: Sendable {
     /// Whether the input can be read in place (1×1, stride 1, no padding).
     var allowsDirect: Bool { convolution.kernel == 1 && convolution.stride == 1 && convolution.padding == 0 }
 
+    /// Whether the input can be read as shifted rows of a padded copy (stride 1, a window wider than 1×1).
+    var allowsShifted: Bool { convolution.kernel > 1 && convolution.stride == 1 }
+
+    /// The width of a zero-padded input plane, which is also the row length of a shifted kernel's output: rounded
+    /// up to a whole number of 16-float vectors, so that every shifted row starts on a vector boundary.
+    var paddedWidth: Int { (inputShape.width + 2 * convolution.padding + 15) / 16 * 16 }
+
+    /// The size of one zero-padded input plane.
+    var paddedPlane: Int { (inputShape.height + 2 * convolution.padding) * paddedWidth }
+
     /// Multiply-adds that involve a nonzero weight, per image.
     var usefulMultiplyAdds: Int { nonzeros * outputShape.plane }
 
@@ -97,6 +107,9 @@ struct ConvolutionWeights: Sendable {
                         }
                     }
                 }
+                if allowsShifted && method != .dense {
+                    for blocked in blockings { result.append(KernelChoice(method, tile: tile, blocked: blocked, shifted: true)) }
+                }
             }
         }
         return result
@@ -108,6 +121,8 @@ struct ConvolutionWeights: Sendable {
         if result.method == .signs && ternaryMagnitude == nil { result.method = .sparse }
         if result.direct && !(allowsDirect && outputShape.plane >= result.tile) { result.direct = false }
         if result.method == .dense { result.blocked = false }
+        if result.shifted && !(allowsShifted && result.method != .dense) { result.shifted = false }
+        if result.shifted { (result.direct, result.channelsOuter) = (false, false) }
         return result
     }
 }

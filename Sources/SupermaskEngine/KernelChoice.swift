@@ -26,19 +26,30 @@ public struct KernelChoice: Hashable, Sendable, CustomStringConvertible {
     /// sparse/signs: split the weight lists into blocks of `blockRows(tile)` input rows, so that the part of a
     /// tile every channel reads stays in L1; running sums wait in a scratch row between blocks.
     public var blocked: Bool
+    /// sparse/signs, stride-1 convolutions wider than 1×1: instead of gathering tiles, copy the input once per
+    /// kernel column into zero-padded planes (rows rounded up to whole vectors) and compute every output row at the
+    /// padded width, so that each kernel tap reads a copy in place at a constant, vector-aligned offset; the
+    /// columns past the true output width are dropped.
+    public var shifted: Bool
 
-    /// A choice of `method` over tiles of `tile` positions, gathered unless `direct`, tiles outer unless
-    /// `channelsOuter`, lists unblocked unless `blocked`.
-    public init(_ method: Method, tile: Int, direct: Bool = false, channelsOuter: Bool = false, blocked: Bool = false) {
+    /// A choice of `method` over tiles of `tile` positions, gathered unless `direct` or `shifted`, tiles outer
+    /// unless `channelsOuter`, lists unblocked unless `blocked`.
+    public init(_ method: Method, tile: Int, direct: Bool = false, channelsOuter: Bool = false, blocked: Bool = false,
+                shifted: Bool = false) {
         self.method = method
         self.tile = tile
         self.direct = direct
         self.channelsOuter = channelsOuter
         self.blocked = blocked
+        self.shifted = shifted
     }
 
     /// Input rows per list block: 32 KiB of a tile's columns, two thirds of this machine's 48 KiB L1.
     static func blockRows(tile: Int) -> Int { 8192 / tile }
+
+    /// Independent accumulator sets the list kernel keeps per output at `tile` (kernels_body.h's CHAINS): enough
+    /// vector additions in flight to hide their latency.
+    static func accumulatorChains(tile: Int) -> Int { tile == 16 ? 8 : tile == 32 ? 4 : 2 }
 
     /// The tile sizes the kernels are compiled for.
     public static let tiles = [16, 32, 64]
@@ -49,7 +60,7 @@ public struct KernelChoice: Hashable, Sendable, CustomStringConvertible {
     /// reports print.
     public var description: String {
         "\(method.rawValue)/\(tile)" + (direct ? " direct" : "") + (channelsOuter ? " channels-outer" : "")
-            + (blocked ? " blocked" : "")
+            + (blocked ? " blocked" : "") + (shifted ? " shifted" : "")
     }
 
     /// Parses `description`; `nil` for anything else.
@@ -59,10 +70,10 @@ public struct KernelChoice: Hashable, Sendable, CustomStringConvertible {
         let flags = Set(words.dropFirst())
         guard parts.count == 2, let method = Method(rawValue: String(parts[0])), let tile = Int(parts[1]),
               Self.tiles.contains(tile), flags.count == words.count - 1,
-              flags.isSubset(of: ["direct", "channels-outer", "blocked"])
+              flags.isSubset(of: ["direct", "channels-outer", "blocked", "shifted"])
         else { return nil }
         self.init(method, tile: tile, direct: flags.contains("direct"), channelsOuter: flags.contains("channels-outer"),
-                  blocked: flags.contains("blocked"))
+                  blocked: flags.contains("blocked"), shifted: flags.contains("shifted"))
     }
 }
 

@@ -12,7 +12,9 @@ final class PreparedConvolution: @unchecked Sendable {
     private let starts: AlignedBuffer<Int32>
     /// signs: entries starts[l] ..< splits[l] are +c, splits[l] ..< starts[l + 1] are −c.
     private let splits: AlignedBuffer<Int32>
-    /// sparse/signs: the input row (c·k + ky)·k + kx of each entry.
+    /// sparse/signs: the offset in floats of each entry's input row (c·k + ky)·k + kx from a tile's first column:
+    /// the row times the row stride (`tile` when gathered, the plane when direct), or for shifted kernels the
+    /// tap's place in the padded copies, so the kernel's loop does no multiply.
     private let rows: AlignedBuffer<Int32>
     /// sparse: the weight of each entry.
     private let values: AlignedBuffer<Float>
@@ -38,19 +40,46 @@ final class PreparedConvolution: @unchecked Sendable {
         case .sparse, .signs:
             let magnitude = layer.ternaryMagnitude ?? 1
             let signs = self.choice.method == .signs
+            let rowStride = self.choice.direct ? layer.inputShape.plane : self.choice.tile
+            let (k, shifted) = (layer.convolution.kernel, self.choice.shifted)
+            let (paddedPlane, paddedWidth) = (layer.paddedPlane, layer.paddedWidth)
+            let copyCount = Self.shiftedCopyCount(layer, tile: self.choice.tile)
+            /// Where row r = (c·k + ky)·k + kx starts, relative to a tile's first column.
+            func offset(_ r: Int) -> Int32 {
+                guard shifted else { return Int32(r * rowStride) }
+                let (c, ky, kx) = (r / (k * k), r / k % k, r % k)
+                return Int32(kx * copyCount + c * paddedPlane + ky * paddedWidth)
+            }
+            // Gathered columns end with a row of zeros (row `depth`). Every run of additions or subtractions is
+            // padded with entries on that row to a multiple of the kernel's accumulator chains, so the kernel never
+            // enters its remainder loops, whose varying trip counts cost a branch misprediction per short list.
+            // Adding zero leaves every sum exact. Direct and shifted kernels read the input in place: no zero row.
+            let inPlace = self.choice.direct || shifted
+            let chains = inPlace ? 1 : KernelChoice.accumulatorChains(tile: self.choice.tile)
+            func pad(from start: Int) {
+                while (rows.count - start) % chains != 0 {
+                    rows.append(Int32(depth * rowStride))
+                    if !signs { values.append(0) }
+                }
+            }
             for block in 0..<blocks {
                 let blockRange = (block * blockRows)..<min(depth, (block + 1) * blockRows)
                 for o in 0..<outputs {
                     let base = o * depth
+                    let start = rows.count
                     if signs {
-                        rows += blockRange.filter { layer.weights[base + $0] > 0 }.map { Int32($0) }
+                        rows += blockRange.filter { layer.weights[base + $0] > 0 }.map(offset)
+                        pad(from: start)
                         splits.append(Int32(rows.count))
-                        rows += blockRange.filter { layer.weights[base + $0] < 0 }.map { Int32($0) }
+                        let minus = rows.count
+                        rows += blockRange.filter { layer.weights[base + $0] < 0 }.map(offset)
+                        pad(from: minus)
                     } else {
                         for r in blockRange where layer.weights[base + r] != 0 {
-                            rows.append(Int32(r))
+                            rows.append(offset(r))
                             values.append(layer.weights[base + r])
                         }
+                        pad(from: start)
                     }
                     starts.append(Int32(rows.count))
                 }
@@ -74,13 +103,39 @@ final class PreparedConvolution: @unchecked Sendable {
         self.packed = AlignedBuffer(packed)
     }
 
-    /// The number of tiles the output plane splits into.
-    var tileCount: Int { (layer.outputShape.plane + choice.tile - 1) / choice.tile }
+    /// The output positions the kernel computes: the plane, or for shifted kernels every output row at the padded
+    /// width.
+    private var computedPlane: Int {
+        choice.shifted ? layer.outputShape.height * layer.paddedWidth : layer.outputShape.plane
+    }
+
+    /// The number of tiles the computed plane splits into.
+    var tileCount: Int { (computedPlane + choice.tile - 1) / choice.tile }
+
+    /// Shifted kernels: floats of one padded input copy, with slack for the last tile's reads past the last plane.
+    private static func shiftedCopyCount(_ layer: ConvolutionWeights, tile: Int) -> Int {
+        (layer.inputShape.channels * layer.paddedPlane + tile + 15) / 16 * 16
+    }
+
+    /// Shifted kernels: floats of the padded input copies, one per kernel column kx, copy kx shifted left by kx so
+    /// that every tap's reads are vector-aligned.
+    private var paddedCount: Int {
+        choice.shifted ? layer.convolution.kernel * Self.shiftedCopyCount(layer, tile: choice.tile) : 0
+    }
+
+    /// Shifted kernels: floats of the output at the padded width, before its extra columns are dropped.
+    private var wideOutputCount: Int {
+        choice.shifted ? (layer.convolution.outputChannels * computedPlane + 15) / 16 * 16 : 0
+    }
+
+    /// Floats of one gathered tile: `depth` rows of columns and the zero row that list padding points at.
+    private var tileFloats: Int { (layer.depth + 1) * choice.tile }
 
     /// Floats of gather scratch one worker needs: one tile, or every tile of the plane when channels are outer,
     /// plus one vector of slack for the gather's whole-vector stores past the last row.
     private var gatherCount: Int {
-        choice.direct ? 0 : layer.depth * choice.tile * (choice.channelsOuter ? tileCount : 1) + 16
+        if choice.shifted { return paddedCount + wideOutputCount }
+        return choice.direct ? 0 : tileFloats * (choice.channelsOuter ? tileCount : 1) + 16
     }
 
     /// Floats of scratch one worker needs: the gathered columns, then the running sums of blocked lists.
@@ -97,6 +152,11 @@ final class PreparedConvolution: @unchecked Sendable {
     func run(kernels: UnsafePointer<smk_kernel_table>, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
              residual: UnsafePointer<Float>?, columns: UnsafeMutablePointer<Float>, tiles: Range<Int>,
              outputs: Range<Int>) {
+        if choice.shifted {
+            runShifted(kernels: kernels, input: input, output: output, residual: residual, scratch: columns,
+                       tiles: tiles, outputs: outputs)
+            return
+        }
         let shape = layer.inputShape
         let outputShape = layer.outputShape
         let convolution = layer.convolution
@@ -109,14 +169,18 @@ final class PreparedConvolution: @unchecked Sendable {
             scale: scale.pointer, bias: bias.pointer, residual: residual, output: output,
             plane: outputShape.plane, relu: layer.relu ? 1 : 0)
         let table = kernels.pointee
-        let tileFloats = layer.depth * tile
+        let tileFloats = self.tileFloats
         let partial = columns + gatherCount
         /// The columns of tile `tileIndex`: in place, or gathered at `slot` of the scratch.
         func columnsOf(_ tileIndex: Int, slot: Int, gathering: Bool) -> (UnsafePointer<Float>, Int) {
             let first = tileIndex * tile
             if choice.direct { return (input + first, shape.plane) }
             let target = columns + slot * tileFloats
-            if gathering { table.gather(&geometry, first, Int32(min(tile, outputShape.plane - first)), Int32(tile), target) }
+            if gathering {
+                table.gather(&geometry, first, Int32(min(tile, outputShape.plane - first)), Int32(tile), target)
+                // The gather's whole-vector stores may spill into the zero row; clear it after every gather.
+                (target + layer.depth * tile).update(repeating: 0, count: tile)
+            }
             return (UnsafePointer(target), tile)
         }
         func compute(_ tileIndex: Int, _ source: UnsafePointer<Float>, _ rowStride: Int, _ outputs: Range<Int>) {
@@ -125,7 +189,7 @@ final class PreparedConvolution: @unchecked Sendable {
             let (firstOutput, endOutput) = (Int32(outputs.lowerBound), Int32(outputs.upperBound))
             switch choice.method {
             case .sparse, .signs:
-                table.lists(source, rowStride, Int32(tile), starts.pointer,
+                table.lists(source, Int32(tile), starts.pointer,
                             choice.method == .signs ? splits.pointer : nil, rows.pointer, values.pointer,
                             Int32(blocks), Int32(layer.convolution.outputChannels), firstOutput, endOutput, partial,
                             &epilogue, first, count)
@@ -147,6 +211,61 @@ final class PreparedConvolution: @unchecked Sendable {
             for tileIndex in tiles {
                 let (source, rowStride) = columnsOf(tileIndex, slot: 0, gathering: true)
                 compute(tileIndex, source, rowStride, outputs)
+            }
+        }
+    }
+
+    /// `run` for shifted kernels: copies the input into zero-padded planes, runs the lists over tiles of the
+    /// padded-width output (scale and bias applied), then drops the extra columns while adding the residual and
+    /// clamping, in the reference's order.
+    private func runShifted(kernels: UnsafePointer<smk_kernel_table>, input: UnsafePointer<Float>,
+                            output: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?,
+                            scratch: UnsafeMutablePointer<Float>, tiles: Range<Int>, outputs: Range<Int>) {
+        let shape = layer.inputShape
+        let outputShape = layer.outputShape
+        let (padding, paddedWidth, paddedPlane) = (layer.convolution.padding, layer.paddedWidth, layer.paddedPlane)
+        let padded = scratch
+        let wide = scratch + paddedCount
+        let partial = scratch + gatherCount
+        padded.update(repeating: 0, count: paddedCount)
+        let copyCount = Self.shiftedCopyCount(layer, tile: choice.tile)
+        for kx in 0..<layer.convolution.kernel {
+            // Copy kx holds the padded input shifted left by kx: input column x lands at x + padding − kx.
+            let skip = max(0, kx - padding)
+            guard skip < shape.width else { continue }
+            for c in 0..<shape.channels {
+                for y in 0..<shape.height {
+                    (padded + kx * copyCount + c * paddedPlane + (y + padding) * paddedWidth + skip + padding - kx)
+                        .update(from: input + (c * shape.height + y) * shape.width + skip, count: shape.width - skip)
+                }
+            }
+        }
+        let plane = computedPlane
+        let tile = choice.tile
+        var epilogue = smk_epilogue(scale: scale.pointer, bias: bias.pointer, residual: nil, output: wide,
+                                    plane: plane, relu: 0)
+        for tileIndex in tiles {
+            let first = tileIndex * tile
+            kernels.pointee.lists(padded + first, Int32(tile), starts.pointer,
+                                  choice.method == .signs ? splits.pointer : nil, rows.pointer, values.pointer,
+                                  Int32(blocks), Int32(layer.convolution.outputChannels), Int32(outputs.lowerBound),
+                                  Int32(outputs.upperBound), partial, &epilogue, first, Int32(min(tile, plane - first)))
+        }
+        let (begin, end) = (tiles.lowerBound * tile, min(tiles.upperBound * tile, plane))
+        guard begin < end else { return }
+        let relu = layer.relu
+        for o in outputs {
+            for y in (begin / paddedWidth)...((end - 1) / paddedWidth) {
+                let low = max(begin - y * paddedWidth, 0), high = min(end - y * paddedWidth, outputShape.width)
+                guard low < high else { continue }
+                let source = wide + o * plane + y * paddedWidth
+                let target = o * outputShape.plane + y * outputShape.width
+                for x in low..<high {
+                    var value = source[x]
+                    if let residual { value += residual[target + x] }
+                    if relu && !(value > 0) { value = 0 }
+                    output[target + x] = value
+                }
             }
         }
     }

@@ -13,6 +13,7 @@ import SupermaskHDF5
         KernelChoice(.sparse, tile: 64), KernelChoice(.sparse, tile: 16), KernelChoice(.signs, tile: 32),
         KernelChoice(.dense, tile: 64), KernelChoice(.sparse, tile: 32, direct: true),
         KernelChoice(.signs, tile: 64, direct: true), KernelChoice(.dense, tile: 16, direct: true),
+        KernelChoice(.signs, tile: 32, blocked: true, shifted: true), KernelChoice(.sparse, tile: 16, shifted: true),
     ]
 
     static var instructionSets: [InstructionSet] {

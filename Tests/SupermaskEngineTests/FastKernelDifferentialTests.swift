@@ -48,11 +48,23 @@ import SupermaskEngine
                            width: 17, density: 0.3, ternary: true))
         result.append(Case(seed: 101, inputChannels: 4, outputChannels: 6, kernel: 3, stride: 1, height: 13,
                            width: 10, density: 0.5, ternary: false))
+        // Deep enough (depth 540 > 8192 / tile rows for every tile) that blocked lists split into several blocks.
+        result.append(Case(seed: 102, inputChannels: 60, outputChannels: 5, kernel: 3, stride: 1, height: 6,
+                           width: 7, density: 0.3, ternary: true))
+        result.append(Case(seed: 103, inputChannels: 60, outputChannels: 7, kernel: 3, stride: 2, height: 9,
+                           width: 8, density: 0.3, ternary: false))
         return result
     }()
 
+    /// Every method and tile, gathered, direct and shifted, and with blocked lists and channels-outer order
+    /// (gathered lists carry zero-row padding that both must handle).
     static let choices: [KernelChoice] = KernelChoice.Method.allCases.flatMap { method in
-        KernelChoice.tiles.flatMap { [KernelChoice(method, tile: $0), KernelChoice(method, tile: $0, direct: true)] }
+        KernelChoice.tiles.flatMap {
+            [KernelChoice(method, tile: $0), KernelChoice(method, tile: $0, direct: true),
+             KernelChoice(method, tile: $0, blocked: true), KernelChoice(method, tile: $0, direct: true, blocked: true),
+             KernelChoice(method, tile: $0, channelsOuter: true, blocked: true),
+             KernelChoice(method, tile: $0, shifted: true), KernelChoice(method, tile: $0, blocked: true, shifted: true)]
+        }
     }
 
     static var instructionSets: [InstructionSet] {

@@ -34,10 +34,11 @@ typedef struct {
     void (*gather)(const smk_geometry *geometry, long first, int count, int tile, float *columns);
     /// Weight lists × dense columns, for output channels o in [firstOutput, endOutput). The lists are split into
     /// `blocks` blocks of input rows: list l = b·outputChannels + o holds entries starts[l] ..< starts[l + 1], each an
-    /// input row rows[j] (read at columns + rows[j]·rowStride, `tile` floats). With `splits` NULL (valued weights)
+    /// input row given by its offset rows[j] in floats (read at columns + rows[j], `tile` floats; the offsets are
+    /// scaled by the row stride when the lists are laid out, so the loop does no multiply). With `splits` NULL (valued weights)
     /// entry j contributes values[j]·x; otherwise (sign-only weights) entries before splits[l] add x and the rest
     /// subtract it. `partial` holds outputChannels × tile floats of running sums between row blocks (64-byte aligned).
-    void (*lists)(const float *columns, long rowStride, int tile, const int32_t *starts,
+    void (*lists)(const float *columns, int tile, const int32_t *starts,
                   const int32_t *_Nullable splits, const int32_t *rows, const float *values, int blocks,
                   int outputChannels, int firstOutput, int endOutput, float *partial, const smk_epilogue *epilogue,
                   long first, int count);
