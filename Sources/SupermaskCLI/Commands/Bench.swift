@@ -79,9 +79,7 @@ struct Bench: ParsableCommand {
             }
             report.peakMemoryBytes = PeakMemory.residentBytes()
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                try printJSON(report)
             } else {
                 print(report.text)
             }

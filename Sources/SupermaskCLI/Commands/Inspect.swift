@@ -16,9 +16,7 @@ struct Inspect: ParsableCommand {
         try reportingErrors {
             let report = InspectReport(model: try modelOptions.load(), file: modelOptions.model)
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                try printJSON(report)
             } else {
                 print(report.text)
             }

@@ -37,10 +37,7 @@ struct Size: ParsableCommand {
         try reportingErrors {
             let reports = try models.map(report)
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                let data = compare ? try encoder.encode(reports) : try encoder.encode(reports[0])
-                print(String(decoding: data, as: UTF8.self))
+                if compare { try printJSON(reports) } else { try printJSON(reports[0]) }
             } else {
                 print(compare ? sizeComparisonText(reports) : reports[0].text)
             }

@@ -6,10 +6,8 @@ import SupermaskVision
 enum RecordFile {
     /// Writes `record` as pretty-printed JSON with sorted keys.
     static func write(_ record: EvaluationRecord, to path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         do {
-            try (encoder.encode(record) + Data("\n".utf8)).write(to: URL(fileURLWithPath: path))
+            try (reportJSON(record) + Data("\n".utf8)).write(to: URL(fileURLWithPath: path))
         } catch {
             throw SupermaskError(file: path, "cannot write the record: \(error.localizedDescription)")
         }
