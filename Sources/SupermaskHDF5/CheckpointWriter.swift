@@ -10,8 +10,8 @@ public enum CheckpointWriter {
     /// One tensor of the state dict.
     public enum Tensor: Sendable {
         case float32(shape: [Int], values: [Float])
-        /// A 0-dim int64 tensor (`num_batches_tracked`).
-        case int64Scalar(Int64)
+        /// An int64 tensor; shape `[]` is a 0-dim one such as `num_batches_tracked`.
+        case int64(shape: [Int], values: [Int64])
     }
 
     /// Writes `attributes` on the root and `tensors` (in order) into `/state_dict` of a new file at `path`.
@@ -46,15 +46,17 @@ public enum CheckpointWriter {
     private static func writeDataset(_ name: String, _ tensor: Tensor, in group: hid_t, path: String) throws {
         let space: hid_t
         let type: hid_t
+        let shape: [Int]
         switch tensor {
-        case .float32(let shape, _):
-            let dimensions = shape.map { hsize_t($0) }
-            space = H5Screate_simple(Int32(dimensions.count), dimensions, nil)
+        case .float32(let tensorShape, _):
+            shape = tensorShape
             type = h5shim_native_float()
-        case .int64Scalar:
-            space = H5Screate(H5S_SCALAR)
+        case .int64(let tensorShape, _):
+            shape = tensorShape
             type = h5shim_native_int64()
         }
+        let dimensions = shape.map { hsize_t($0) }
+        space = shape.isEmpty ? H5Screate(H5S_SCALAR) : H5Screate_simple(Int32(dimensions.count), dimensions, nil)
         defer { H5Sclose(space) }
         let dataset = H5Dcreate2(group, name, type, space, hid_t(H5P_DEFAULT), hid_t(H5P_DEFAULT), hid_t(H5P_DEFAULT))
         guard dataset >= 0 else { throw SupermaskError(file: path, "cannot create dataset \(name)") }
@@ -64,8 +66,8 @@ public enum CheckpointWriter {
         case .float32(_, let values):
             status = values.withUnsafeBytes { H5Dwrite(dataset, type, H5S_ALL, H5S_ALL, hid_t(H5P_DEFAULT), $0.baseAddress) }
             try writeAttribute("torch_dtype", .text("float32"), on: dataset, path: path)
-        case .int64Scalar(var value):
-            status = H5Dwrite(dataset, type, H5S_ALL, H5S_ALL, hid_t(H5P_DEFAULT), &value)
+        case .int64(_, let values):
+            status = values.withUnsafeBytes { H5Dwrite(dataset, type, H5S_ALL, H5S_ALL, hid_t(H5P_DEFAULT), $0.baseAddress) }
             try writeAttribute("torch_dtype", .text("int64"), on: dataset, path: path)
         }
         guard status >= 0 else { throw SupermaskError(file: path, "cannot write dataset \(name) (disk full?)") }

@@ -9,15 +9,15 @@ import Testing
     let tinyResNet = Architecture.imageNetResNet(
         name: "tiny", block: .bottleneck, blockCounts: [1, 1, 1, 1], planes: [2, 4, 4, 8], classCount: 5)
 
-    private func load(_ checkpoint: CheckpointWriter, options: CheckpointImporter.Options = .init()) throws -> Model {
-        let path = checkpoint.write(to: temporaryPath())
+    private func load(_ checkpoint: TestCheckpoint, options: CheckpointImporter.Options = .init()) throws -> Model {
+        let path = try checkpoint.write(to: temporaryPath())
         defer { try? FileManager.default.removeItem(atPath: path) }
         return try CheckpointImporter.load(path: path, options: options)
     }
 
     /// Loads `checkpoint` expecting an error whose message contains `expected`.
-    private func expectError(_ checkpoint: CheckpointWriter, options: CheckpointImporter.Options = .init(), _ expected: String) {
-        let path = checkpoint.write(to: temporaryPath())
+    private func expectError(_ checkpoint: TestCheckpoint, options: CheckpointImporter.Options = .init(), _ expected: String) throws {
+        let path = try checkpoint.write(to: temporaryPath())
         defer { try? FileManager.default.removeItem(atPath: path) }
         #expect {
             try CheckpointImporter.load(path: path, options: options)
@@ -28,7 +28,7 @@ import Testing
     }
 
     @Test func loadsMasksAtTheFilesKeepFraction() throws {
-        let checkpoint = CheckpointWriter(architecture: fc, keep: 0.5)
+        let checkpoint = TestCheckpoint(architecture: fc, keep: 0.5)
         let model = try load(checkpoint)
         #expect(model.architecture.name == "FC")
         #expect(model.keep == (try KeepFraction(0.5)))
@@ -42,21 +42,20 @@ import Testing
     }
 
     @Test func readsVariableLengthStringAttributesToo() throws {
-        var checkpoint = CheckpointWriter(architecture: fc, keep: 0.5)
-        checkpoint.variableLengthStrings = true
-        checkpoint.attributes.append(("curr_acc1", .text("Not evaluated")))
+        var checkpoint = TestCheckpoint(architecture: fc, keep: 0.5)
+        checkpoint.variableLengthStrings = [("arch", "FC"), ("curr_acc1", "Not evaluated")]
         let model = try load(checkpoint)
         #expect(model.metadata.contains { $0.key == "curr_acc1" && $0.value == .text("Not evaluated") })
         #expect(model.metadata.contains { $0.key == "arch" && $0.value == .text("FC") })
     }
 
     @Test func theKeepOptionOverridesTheFile() throws {
-        let model = try load(CheckpointWriter(architecture: fc, keep: 0.5), options: .init(keep: try KeepFraction(0.3)))
+        let model = try load(TestCheckpoint(architecture: fc, keep: 0.5), options: .init(keep: try KeepFraction(0.3)))
         #expect(model.convolutions["linear.4"]!.keptCount == 1000 - 700)
     }
 
     @Test func recognisesTheArchitectureFromShapes() throws {
-        var checkpoint = CheckpointWriter(architecture: fc, keep: 0.5)
+        var checkpoint = TestCheckpoint(architecture: fc, keep: 0.5)
         checkpoint.attributes.removeAll { $0.0 == "arch" }
         #expect(try load(checkpoint).architecture.name == "FC")
         checkpoint.attributes.append(("arch", .text("SomethingElse")))
@@ -64,7 +63,7 @@ import Testing
     }
 
     @Test func loadsDenseBaselinesWithAffineBatchNorm() throws {
-        let checkpoint = CheckpointWriter(architecture: tinyResNet, scores: false, affine: true)
+        let checkpoint = TestCheckpoint(architecture: tinyResNet, scores: false, affine: true)
         let model = try load(checkpoint, options: .init(architecture: tinyResNet))
         #expect(model.keep == nil)
         #expect(model.convolutions.values.allSatisfy { $0.mask == nil })
@@ -72,58 +71,58 @@ import Testing
         #expect(model.warnings.isEmpty)
     }
 
-    @Test func refusesScoresWithoutAKeepFraction() {
-        expectError(CheckpointWriter(architecture: fc), "pass --keep (the released models use 0.3)")
+    @Test func refusesScoresWithoutAKeepFraction() throws {
+        try expectError(TestCheckpoint(architecture: fc), "pass --keep (the released models use 0.3)")
     }
 
-    @Test func refusesAMissingTensor() {
-        var checkpoint = CheckpointWriter(architecture: tinyResNet, keep: 0.3)
+    @Test func refusesAMissingTensor() throws {
+        var checkpoint = TestCheckpoint(architecture: tinyResNet, keep: 0.3)
         checkpoint.remove("layer3.0.bn2.running_var")
-        expectError(checkpoint, options: .init(architecture: tinyResNet), "missing tensor 'layer3.0.bn2.running_var' (expected shape [4])")
+        try expectError(checkpoint, options: .init(architecture: tinyResNet), "missing tensor 'layer3.0.bn2.running_var' (expected shape [4])")
     }
 
-    @Test func refusesAWrongShape() {
-        var checkpoint = CheckpointWriter(architecture: fc, keep: 0.5)
-        checkpoint.set("linear.2.scores", shape: [100, 301, 1, 1], .float32([Float](repeating: 1, count: 30_100)))
-        expectError(checkpoint, "tensor 'linear.2.scores' has shape [100, 301, 1, 1], expected [100, 300, 1, 1]")
+    @Test func refusesAWrongShape() throws {
+        var checkpoint = TestCheckpoint(architecture: fc, keep: 0.5)
+        checkpoint.set("linear.2.scores", .float32(shape: [100, 301, 1, 1], values: [Float](repeating: 1, count: 30_100)))
+        try expectError(checkpoint, "tensor 'linear.2.scores' has shape [100, 301, 1, 1], expected [100, 300, 1, 1]")
     }
 
-    @Test func refusesAWrongDtype() {
-        var checkpoint = CheckpointWriter(architecture: fc, keep: 0.5)
-        checkpoint.set("linear.4.weight", shape: [10, 100, 1, 1], .int64([Int64](repeating: 1, count: 1000)))
-        expectError(checkpoint, "tensor 'linear.4.weight' has dtype int64, expected a floating-point type")
+    @Test func refusesAWrongDtype() throws {
+        var checkpoint = TestCheckpoint(architecture: fc, keep: 0.5)
+        checkpoint.set("linear.4.weight", .int64(shape: [10, 100, 1, 1], values: [Int64](repeating: 1, count: 1000)))
+        try expectError(checkpoint, "tensor 'linear.4.weight' has dtype int64, expected a floating-point type")
     }
 
     @Test(arguments: [Float.nan, .infinity, -.infinity])
-    func refusesNonFiniteValues(value: Float) {
-        var checkpoint = CheckpointWriter(architecture: fc, keep: 0.5)
+    func refusesNonFiniteValues(value: Float) throws {
+        var checkpoint = TestCheckpoint(architecture: fc, keep: 0.5)
         var scores = checkpoint.floats("linear.2.scores")
         scores[1234] = value
-        checkpoint.set("linear.2.scores", shape: [100, 300, 1, 1], .float32(scores))
-        expectError(checkpoint, "tensor 'linear.2.scores' holds \(value) at flat index 1234")
+        checkpoint.set("linear.2.scores", .float32(shape: [100, 300, 1, 1], values: scores))
+        try expectError(checkpoint, "tensor 'linear.2.scores' holds \(value) at flat index 1234")
     }
 
-    @Test func refusesNegativeVariance() {
-        var checkpoint = CheckpointWriter(architecture: tinyResNet, keep: 0.3)
-        checkpoint.set("bn1.running_var", shape: [2], .float32([1, -1]))
-        expectError(checkpoint, options: .init(architecture: tinyResNet), "'bn1.running_var' is negative")
+    @Test func refusesNegativeVariance() throws {
+        var checkpoint = TestCheckpoint(architecture: tinyResNet, keep: 0.3)
+        checkpoint.set("bn1.running_var", .float32(shape: [2], values: [1, -1]))
+        try expectError(checkpoint, options: .init(architecture: tinyResNet), "'bn1.running_var' is negative")
     }
 
-    @Test func refusesAnUnknownArchitecture() {
-        var checkpoint = CheckpointWriter(architecture: tinyResNet, keep: 0.3)
+    @Test func refusesAnUnknownArchitecture() throws {
+        var checkpoint = TestCheckpoint(architecture: tinyResNet, keep: 0.3)
         checkpoint.attributes = [("arch", .text("ResNet34")), ("keep", .real(0.3))]
-        expectError(checkpoint, "unknown architecture 'ResNet34'")
+        try expectError(checkpoint, "unknown architecture 'ResNet34'")
         checkpoint.attributes = [("keep", .real(0.3))]
-        expectError(checkpoint, "no arch attribute and the tensors match none of")
+        try expectError(checkpoint, "no arch attribute and the tensors match none of")
     }
 
     @Test(arguments: [0.0, 1.5, -0.3])
-    func refusesAKeepAttributeOutsideTheUnitInterval(keep: Double) {
-        expectError(CheckpointWriter(architecture: fc, keep: keep), "outside (0, 1]")
+    func refusesAKeepAttributeOutsideTheUnitInterval(keep: Double) throws {
+        try expectError(TestCheckpoint(architecture: fc, keep: keep), "outside (0, 1]")
     }
 
-    @Test func refusesAFileWithoutAStateDict() {
-        let path = CheckpointWriter(architecture: fc, keep: 0.5).write(to: temporaryPath(), stateDictGroup: "model")
+    @Test func refusesAFileWithoutAStateDict() throws {
+        let path = try TestCheckpoint(architecture: fc, keep: 0.5).write(to: temporaryPath(), stateDictGroup: "model")
         defer { try? FileManager.default.removeItem(atPath: path) }
         #expect(throws: SupermaskError(file: path, "no /state_dict group: not a checkpoint written by tools/pth2h5.py")) {
             try CheckpointImporter.load(path: path)
@@ -140,7 +139,7 @@ import Testing
     }
 
     @Test func truncatedFilesGiveErrorsNotCrashes() throws {
-        let path = CheckpointWriter(architecture: fc, keep: 0.5).write(to: temporaryPath())
+        let path = try TestCheckpoint(architecture: fc, keep: 0.5).write(to: temporaryPath())
         defer { try? FileManager.default.removeItem(atPath: path) }
         let bytes = try #require(FileManager.default.contents(atPath: path))
         let cut = temporaryPath()
@@ -152,7 +151,7 @@ import Testing
     }
 
     @Test func corruptedMetadataGivesErrorsNotCrashes() throws {
-        let path = CheckpointWriter(architecture: fc, keep: 0.5).write(to: temporaryPath())
+        let path = try TestCheckpoint(architecture: fc, keep: 0.5).write(to: temporaryPath())
         defer { try? FileManager.default.removeItem(atPath: path) }
         let bytes = try #require(FileManager.default.contents(atPath: path))
         let broken = temporaryPath()

@@ -46,7 +46,7 @@ struct Init: ParsableCommand {
                     // PyTorch's initial running statistics.
                     tensors.append(("\(norm.name).running_mean", .float32(shape: [norm.channels], values: .init(repeating: 0, count: norm.channels))))
                     tensors.append(("\(norm.name).running_var", .float32(shape: [norm.channels], values: .init(repeating: 1, count: norm.channels))))
-                    tensors.append(("\(norm.name).num_batches_tracked", .int64Scalar(0)))
+                    tensors.append(("\(norm.name).num_batches_tracked", .int64(shape: [], values: [0])))
                 default:
                     break
                 }
