@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import SupermaskVision
+import SupermaskCore
 
 @Suite struct SHA256Tests {
     /// FIPS 180-4 example messages, including one that spans two blocks.

@@ -1,7 +1,6 @@
 import Foundation
-import SupermaskCore
 
-/// SHA-256 (FIPS 180-4) of files, for the model digest in evaluation records.
+/// SHA-256 (FIPS 180-4) of files: the model digest in evaluation records, the check on downloaded zoo files.
 ///
 /// Written out here rather than pulling in swift-crypto, whose BoringSSL build would add minutes to every
 /// clean build for one digest; checked against the FIPS test vectors in the tests.
