@@ -45,6 +45,14 @@ let package = Package(
         // body; optimised even in debug builds so that tests of the fast path stay fast.
         .target(name: "CSupermaskKernels", cSettings: [.unsafeFlags(["-O3"])]),
 
+        // MARK: zoo targets
+        // The model zoo: the registry (models/zoo.json), resumable HTTP downloads, verification and conversion of releases.
+        .target(name: "SupermaskZoo", dependencies: ["SupermaskCore", "SupermaskHDF5", "SupermaskFormat"]),
+
+        // MARK: dataset targets
+        // MNIST's IDX files, gunzipped through zlib, and torchvision's ToTensor + Normalize for them (supermask demo).
+        .target(name: "SupermaskDatasets", dependencies: ["SupermaskCore", "CZlib"]),
+
         // The `supermask` command.
         .executableTarget(
             name: "SupermaskCLI",
@@ -53,6 +61,8 @@ let package = Package(
                 "SupermaskHDF5",
                 "SupermaskEngine",
                 // MARK: CLI dependencies
+                "SupermaskZoo",
+                "SupermaskDatasets",
                 "SupermaskVision",
                 "SupermaskFormat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -68,6 +78,8 @@ let package = Package(
         ),
         .testTarget(name: "SupermaskCLITests", dependencies: ["SupermaskCLI"]),
         // MARK: more test targets
+        .testTarget(name: "SupermaskZooTests", dependencies: ["SupermaskZoo", "SupermaskCLI", "SupermaskCore"]),
+        .testTarget(name: "SupermaskDatasetsTests", dependencies: ["SupermaskDatasets", "SupermaskCore"]),
         .testTarget(
             name: "SupermaskVisionTests",
             dependencies: ["SupermaskVision", "SupermaskEngine", "SupermaskHDF5", "SupermaskCore"]

@@ -16,6 +16,9 @@ struct Supermask: ParsableCommand {
             Preprocess.self,
             Eval.self,
             Merge.self,
+            Zoo.self,
+            Fetch.self,
+            Demo.self,
         ]
     )
 }

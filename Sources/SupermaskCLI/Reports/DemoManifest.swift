@@ -1,0 +1,166 @@
+import Foundation
+import SupermaskCore
+
+/// The `manifest.json` of a demo bundle (`models/mnist/`): the test split, and each bundled model with the
+/// accuracy PyTorch measured for it. Written by tools/train_supermask.py; keys in snake_case.
+struct DemoManifest: Decodable {
+    /// The only `format` this reader understands.
+    static let formatName = "supermask-demo-bundle"
+    /// The only `version` this reader understands.
+    static let formatVersion = 1
+
+    var format: String
+    var version: Int
+    var dataset: Dataset
+    var models: [Entry]
+
+    /// The bundled test split: two IDX files, gzip-compressed, and how to normalise its pixels.
+    struct Dataset: Decodable {
+        var name: String
+        var split: String
+        var images: String
+        var labels: String
+        var count: Int
+        var normalize: Normalize
+        var source: String?
+    }
+
+    /// torchvision's `Normalize` values.
+    struct Normalize: Decodable {
+        var mean: Double
+        var std: Double
+    }
+
+    /// One bundled model.
+    struct Entry: Decodable {
+        var name: String
+        var file: String
+        /// `subnetwork` (a mask over random weights) or `dense` (every weight trained).
+        var kind: Kind
+        var architecture: String
+        var `init`: String
+        var seed: Int64?
+        var keep: Double
+        var pytorch: PyTorchResult
+        var training: Training?
+    }
+
+    /// What a bundled model is.
+    enum Kind: String, Codable {
+        case subnetwork
+        case dense
+    }
+
+    /// What PyTorch measured on the same test split, with the exported weights.
+    struct PyTorchResult: Decodable {
+        var correct: Int
+        var accuracy: Double
+        /// The same weights with every weight kept (subnetworks only).
+        var randomWeightsCorrect: Int?
+    }
+
+    /// How the model was trained (shown, not checked).
+    struct Training: Codable {
+        var epochs: Int?
+        var optimizer: String?
+        var lr: Double?
+        var batchSize: Int?
+        var trainImages: Int?
+        var seconds: Double?
+        var torch: String?
+    }
+}
+
+extension DemoManifest {
+    /// Reads and checks `manifest.json` in `directory`: format and version, the files it names exist, counts in range.
+    static func load(directory: URL) throws -> DemoManifest {
+        let path = directory.appendingPathComponent("manifest.json").path
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SupermaskError(file: path, FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file: the bundle has no manifest")
+        }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        do {
+            // Format and version first: another kind of file, or a later version, is not reported as a missing field.
+            let header = try decoder.decode(Header.self, from: data)
+            guard header.format == Self.formatName else {
+                throw SupermaskError(file: path, "format '\(header.format)' is not '\(Self.formatName)'")
+            }
+            guard header.version == Self.formatVersion else {
+                throw SupermaskError(file: path, "version \(header.version) is not supported (this supermask reads version \(Self.formatVersion))")
+            }
+            let manifest = try decoder.decode(DemoManifest.self, from: data)
+            try manifest.check(directory: directory)
+            return manifest
+        } catch let error as DecodingError {
+            throw SupermaskError(file: path, error.oneLine)
+        } catch let error as SupermaskError {
+            throw error.inFile(path)
+        }
+    }
+
+    /// The two keys every version has.
+    private struct Header: Decodable {
+        var format: String
+        var version: Int
+    }
+
+    private func check(directory: URL) throws {
+        guard dataset.count >= 1 else { throw SupermaskError("dataset count \(dataset.count) is not positive") }
+        guard !models.isEmpty else { throw SupermaskError("lists no models") }
+        var files = [dataset.images, dataset.labels]
+        for model in models {
+            guard (0...dataset.count).contains(model.pytorch.correct) else {
+                throw SupermaskError("\(model.name): pytorch.correct \(model.pytorch.correct) is outside 0…\(dataset.count)")
+            }
+            if let random = model.pytorch.randomWeightsCorrect, !(0...dataset.count).contains(random) {
+                throw SupermaskError("\(model.name): pytorch.random_weights_correct \(random) is outside 0…\(dataset.count)")
+            }
+            guard Architecture.named(model.architecture) != nil else {
+                throw SupermaskError("\(model.name): architecture '\(model.architecture)' is not one of \(Architecture.catalogueNames)")
+            }
+            guard model.keep > 0, model.keep <= 1 else { throw SupermaskError("\(model.name): keep \(model.keep) is outside (0, 1]") }
+            files.append(model.file)
+        }
+        for file in files {
+            // Files are named relative to the bundle, never elsewhere.
+            guard !file.isEmpty, !file.contains("/") else { throw SupermaskError("file name '\(file)' is not a plain name inside the bundle") }
+            guard FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path) else {
+                throw SupermaskError("names \(file), which is not in \(directory.path)")
+            }
+        }
+    }
+}
+
+extension DecodingError {
+    /// What is wrong with a JSON document, in one line naming the key (`models[1].pytorch.correct`).
+    var oneLine: String {
+        func path(_ keys: [CodingKey]) -> String {
+            keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: ["."])
+        }
+        func detail(_ context: Context) -> String { context.debugDescription.trimmingCharacters(in: [".", " "]) }
+        switch self {
+        case .keyNotFound(let key, let context):
+            let parent = path(context.codingPath)
+            return "missing key '\(parent.isEmpty ? "" : parent + ".")\(key.stringValue.snakeCased)'"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "'\(path(context.codingPath).snakeCased)' has the wrong type: \(detail(context))"
+        case .dataCorrupted(let context):
+            let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            let place = path(context.codingPath)
+            guard !place.isEmpty else { return "not valid JSON: \(underlying ?? detail(context))" }
+            return "'\(place.snakeCased)': \(detail(context))"
+        @unknown default:
+            return "not a valid manifest"
+        }
+    }
+}
+
+private extension String {
+    /// `randomWeightsCorrect` → `random_weights_correct`: keys as the file spells them.
+    var snakeCased: String {
+        reduce(into: "") { result, character in
+            if character.isUppercase { result += "_" + character.lowercased() } else { result.append(character) }
+        }
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import SupermaskCore
+import SupermaskFormat
+
+/// What of a zoo entry is present locally and whether it checks out — one row of `supermask zoo`.
+public struct ZooStatus: Sendable {
+    /// The local state, from nothing to verified.
+    public enum State: String, Codable, Sendable {
+        /// A release that is not in the download directory.
+        case absent
+        /// A release whose download stopped; `supermask fetch` resumes it.
+        case partial
+        /// A release present without a fetch record: never checked.
+        case unverified
+        /// A release whose size, SHA-256 and structure passed (and still match the record), or a bundled model
+        /// whose container loads (every CRC) as the registry's architecture.
+        case verified
+        /// A present file that fails a check.
+        case failed
+        /// A dense baseline: nothing was released.
+        case unreleased
+        /// A bundled model whose file is not there.
+        case missing
+    }
+
+    public var entry: ZooEntry
+    public var state: State
+    /// The model file's path (the release in the download directory, or the bundled `.smask`), when present.
+    public var file: String?
+    /// The converted `.h5`'s path, when present and recorded.
+    public var h5: String?
+    /// What the state rests on, in a few words.
+    public var detail: String
+    /// For a bundled model, the accuracy PyTorch measured on the bundled test split (its manifest).
+    public var pytorchAccuracy: Double?
+    /// For a bundled model that loads, its keep fraction and kept weights as the container stores them.
+    public var keep: Double?
+    public var keptWeights: Int?
+
+    /// Examines `entry` of `registry` against the download directory `directory`; hashes every present release.
+    public static func of(_ entry: ZooEntry, registry: ZooRegistry, directory: URL) -> ZooStatus {
+        switch entry.kind {
+        case .release: return release(entry, directory: directory)
+        case .baseline: return ZooStatus(entry: entry, state: .unreleased, detail: "configuration only, no checkpoint released")
+        case .bundled: return bundled(entry, registry: registry)
+        }
+    }
+
+    private init(entry: ZooEntry, state: State, file: String? = nil, h5: String? = nil, detail: String, pytorchAccuracy: Double? = nil) {
+        self.entry = entry
+        self.state = state
+        self.file = file
+        self.h5 = h5
+        self.detail = detail
+        self.pytorchAccuracy = pytorchAccuracy
+    }
+
+    private static func release(_ entry: ZooEntry, directory: URL) -> ZooStatus {
+        let path = directory.appendingPathComponent(entry.file ?? "").path
+        guard let size = HTTPDownload.fileSize(path) else {
+            if let partial = HTTPDownload.fileSize(path + ".part") {
+                let of = entry.size.map { " of \($0)" } ?? ""
+                return ZooStatus(entry: entry, state: .partial, detail: "\(partial)\(of) bytes downloaded; fetch resumes")
+            }
+            return ZooStatus(entry: entry, state: .absent, detail: "not fetched")
+        }
+        let record: FetchRecord?
+        do {
+            record = try FetchRecord.read(FetchRecord.path(for: path))
+        } catch {
+            return ZooStatus(entry: entry, state: .failed, file: path, detail: "\(error)")
+        }
+        guard let record else {
+            return ZooStatus(entry: entry, state: .unverified, file: path, detail: "no fetch record; supermask fetch \(entry.name) checks it")
+        }
+        func failed(_ detail: String) -> ZooStatus { ZooStatus(entry: entry, state: .failed, file: path, detail: detail) }
+        if let expected = entry.size, size != expected { return failed("\(size) bytes, the registry says \(expected)") }
+        guard size == record.size else { return failed("\(size) bytes, \(record.size) when verified") }
+        guard let digest = try? SHA256.hexDigest(ofFile: path) else { return failed("cannot read the file") }
+        let pinned = entry.sha256 ?? record.sha256
+        guard digest == pinned else {
+            return failed("sha256 \(digest.prefix(12))… does not match \(entry.sha256 != nil ? "the registry's" : "the first fetch's") \(pinned.prefix(12))…")
+        }
+        guard let structure = record.structure else {
+            return ZooStatus(entry: entry, state: .verified, file: path, detail: "size and sha256; structure not checked (fetched with --no-convert)")
+        }
+        let h5 = directory.appendingPathComponent(structure.h5).path
+        guard HTTPDownload.fileSize(h5) == structure.h5Size else {
+            return ZooStatus(entry: entry, state: .verified, file: path, detail: "size, sha256 and structure; \(structure.h5) missing or changed: fetch again to convert")
+        }
+        return ZooStatus(entry: entry, state: .verified, file: path, h5: h5, detail: "size, sha256 and structure (\(structure.architecture))")
+    }
+
+    private static func bundled(_ entry: ZooEntry, registry: ZooRegistry) -> ZooStatus {
+        let path = registry.directory.appendingPathComponent(entry.path ?? "").path
+        let accuracy = entry.manifest.flatMap { pytorchAccuracy(of: entry.name, manifest: registry.directory.appendingPathComponent($0).path) }
+        guard FileManager.default.fileExists(atPath: path) else {
+            return ZooStatus(entry: entry, state: .missing, detail: "not in this checkout", pytorchAccuracy: accuracy)
+        }
+        do {
+            let model = try ContainerReader.load(path: path).model
+            guard model.architecture.name == entry.architecture else {
+                return ZooStatus(entry: entry, state: .failed, file: path, detail: "holds a \(model.architecture.name), the registry says \(entry.architecture)", pytorchAccuracy: accuracy)
+            }
+            var status = ZooStatus(entry: entry, state: .verified, file: path, detail: "container CRCs and architecture", pytorchAccuracy: accuracy)
+            status.keep = model.keep?.value ?? 1
+            status.keptWeights = model.architecture.convolutions.reduce(0) { $0 + model.parameters(of: $1).keptCount }
+            return status
+        } catch {
+            return ZooStatus(entry: entry, state: .failed, file: path, detail: "\(error)", pytorchAccuracy: accuracy)
+        }
+    }
+
+    /// `models[name].pytorch.accuracy` of a bundle manifest (docs: the bundle contract), if the manifest has it.
+    static func pytorchAccuracy(of name: String, manifest path: String) -> Double? {
+        guard let data = FileManager.default.contents(atPath: path),
+              let document = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let models = document["models"] as? [[String: Any]],
+              let model = models.first(where: { $0["name"] as? String == name }),
+              let pytorch = model["pytorch"] as? [String: Any]
+        else { return nil }
+        return (pytorch["accuracy"] as? NSNumber)?.doubleValue
+    }
+}
