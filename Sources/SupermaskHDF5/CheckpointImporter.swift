@@ -14,10 +14,14 @@ public enum CheckpointImporter {
         public var architecture: Architecture?
         /// Use this keep fraction instead of the file's `keep` attribute.
         public var keep: KeepFraction?
+        /// Refuse a file holding tensors the architecture does not use, instead of warning about them: the key set
+        /// must be exactly the architecture's (`num_batches_tracked` counters aside).
+        public var requiresExactKeySet: Bool
 
-        public init(architecture: Architecture? = nil, keep: KeepFraction? = nil) {
+        public init(architecture: Architecture? = nil, keep: KeepFraction? = nil, requiresExactKeySet: Bool = false) {
             self.architecture = architecture
             self.keep = keep
+            self.requiresExactKeySet = requiresExactKeySet
         }
     }
 
@@ -66,7 +70,11 @@ public enum CheckpointImporter {
         }
         let unused = reader.unusedKeys.filter { !$0.hasSuffix(".num_batches_tracked") }
         if !unused.isEmpty {
-            warnings.append("\(unused.count) entries not used by \(architecture.name): \(unused.prefix(5).joined(separator: ", "))\(unused.count > 5 ? ", …" : "")")
+            let listed = "\(unused.prefix(5).joined(separator: ", "))\(unused.count > 5 ? ", …" : "")"
+            if options.requiresExactKeySet {
+                throw SupermaskError(file: path, "holds tensors that \(architecture.name) does not have: \(listed)")
+            }
+            warnings.append("\(unused.count) entries not used by \(architecture.name): \(listed)")
         }
         return Model(
             architecture: architecture, convolutions: convolutions, batchNorms: batchNorms, keep: keep,

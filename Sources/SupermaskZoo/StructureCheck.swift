@@ -21,7 +21,7 @@ public enum StructureCheck {
     /// instead of as a list of missing tensors.
     public static func check(_ path: String, against entry: ZooEntry) throws -> Finding {
         guard let keep = entry.keep else { throw SupermaskError(file: path, "the registry gives \(entry.name) no keep fraction") }
-        let model = try CheckpointImporter.load(path: path, options: .init(keep: try KeepFraction(keep)))
+        let model = try CheckpointImporter.load(path: path, options: .init(keep: try KeepFraction(keep), requiresExactKeySet: true))
         guard model.architecture.name == entry.architecture else {
             throw SupermaskError(file: path, "the checkpoint is a \(model.architecture.name), the registry says \(entry.name) is a \(entry.architecture)")
         }

@@ -81,6 +81,14 @@ import Testing
         try expectError(checkpoint, options: .init(architecture: tinyResNet), "missing tensor 'layer3.0.bn2.running_var' (expected shape [4])")
     }
 
+    @Test func extraTensorsAreAWarningUnlessTheKeySetMustBeExact() throws {
+        var checkpoint = TestCheckpoint(architecture: fc, keep: 0.5)
+        checkpoint.set("linear.6.weight", .float32(shape: [10, 10, 1, 1], values: [Float](repeating: 1, count: 100)))
+        let model = try load(checkpoint)
+        #expect(model.warnings.contains("1 entries not used by FC: linear.6.weight"))
+        try expectError(checkpoint, options: .init(requiresExactKeySet: true), "holds tensors that FC does not have: linear.6.weight")
+    }
+
     @Test func refusesAWrongShape() throws {
         var checkpoint = TestCheckpoint(architecture: fc, keep: 0.5)
         checkpoint.set("linear.2.scores", .float32(shape: [100, 301, 1, 1], values: [Float](repeating: 1, count: 30_100)))
