@@ -8,7 +8,9 @@ MODEL is a hidden-networks checkpoint (.pth) with its converted .h5 next to it (
 dense: every masked weight is multiplied by its mask once, then the model is an ordinary float32 network
 (PyTorch eager, PyTorch channels-last, and an ONNX export run by ONNX Runtime with intra_op_num_threads set
 to the thread count). supermask runs `supermask bench --json` with the same batch sizes and threads. Every
-number is the median of --runs timed runs after one warm-up, measured one after the other in this process.
+number is the median of --runs timed runs after one warm-up. The runners take turns per (threads, batch size)
+setting — supermask, then ONNX Runtime, then PyTorch — so that a change in the machine's load during the run
+falls on all of them alike; each row records the load average after it.
 Peak memory is each runner's maximum resident set at batch 1 on one thread, measured in a fresh process.
 """
 
@@ -170,10 +172,10 @@ def main(argv=None):
         peak_memory_child(args.peak_memory_child, pth, args.keep, args.onnx)
         return 0
 
-    bench = [args.supermask, "bench", h5, "--batch-size", ",".join(map(str, args.batch_sizes)),
-             "--threads", ",".join(map(str, args.threads)), "--runs", str(args.runs), "--json"]
-    supermask = json.loads(subprocess.run(bench, check=True, capture_output=True, text=True).stdout)
-    ours = {(r["batch_size"], r["threads"]): r["images_per_second"] for r in supermask["results"]}
+    def supermask_bench(batch, threads):
+        command = [args.supermask, "bench", h5, "--batch-size", str(batch), "--threads", str(threads),
+                   "--runs", str(args.runs), "--json"]
+        return json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
 
     arch, model = load_dense_subnetwork(pth, args.keep)
     shape = rm.INPUT_SHAPES[arch]
@@ -182,6 +184,7 @@ def main(argv=None):
         print("bench_peers: onnxruntime/onnx not installed (pip install onnxruntime onnx); skipping ONNX Runtime",
               file=sys.stderr)
     rows = []
+    reports = []
     with tempfile.TemporaryDirectory() as scratch:
         onnx_path = os.path.join(scratch, "model.onnx")
         if have_ort:
@@ -190,13 +193,17 @@ def main(argv=None):
             torch.set_num_threads(threads)
             session = ort_session(onnx_path, threads) if have_ort else None
             for batch in args.batch_sizes:
-                row = {"batch_size": batch, "threads": threads, "supermask": ours[(batch, threads)]}
+                report = supermask_bench(batch, threads)
+                reports.append(report)
+                row = {"batch_size": batch, "threads": threads,
+                       "supermask": report["results"][0]["images_per_second"]}
                 row["onnxruntime"] = median_images_per_second(
                     ort_runner(session, batch, shape), batch, args.runs) if have_ort else None
                 row["torch"] = median_images_per_second(torch_runner(model, batch, shape, False), batch, args.runs)
                 row["torch_channels_last"] = median_images_per_second(
                     torch_runner(model, batch, shape, True), batch, args.runs)
                 model = model.to(memory_format=torch.contiguous_format)
+                row["loadavg"] = os.getloadavg()[0]
                 rows.append(row)
         kinds = ("supermask", "onnxruntime", "torch") if have_ort else ("supermask", "torch")
         memory = {} if args.no_memory else {
@@ -204,12 +211,13 @@ def main(argv=None):
 
     result = {"model": args.model, "arch": arch, "runs": args.runs, "results": rows,
               "peak_memory_bytes_batch1_1thread": memory, "loadavg": os.getloadavg(),
-              "supermask_report": supermask}
+              "supermask_reports": reports}
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
     print(f"{arch} ({args.model}); images/s, median of {args.runs} runs; loadavg {os.getloadavg()[0]:.2f}")
-    header = f"{'batch':>5} {'thr':>3} {'supermask':>10} {'ORT':>8} {'torch':>8} {'torch CL':>8} {'×ORT':>6} {'×torch':>7}"
+    header = (f"{'batch':>5} {'thr':>3} {'supermask':>10} {'ORT':>8} {'torch':>8} {'torch CL':>8} {'×ORT':>6} "
+              f"{'×torch':>7} {'load':>5}")
     print(header)
     for r in rows:
         best_torch = max(r["torch"], r["torch_channels_last"])
@@ -217,7 +225,7 @@ def main(argv=None):
         ort_ratio = f"{r['supermask'] / r['onnxruntime']:>6.2f}" if r["onnxruntime"] else f"{'-':>6}"
         print(f"{r['batch_size']:>5} {r['threads']:>3} {r['supermask']:>10.1f} {ort} "
               f"{r['torch']:>8.1f} {r['torch_channels_last']:>8.1f} {ort_ratio} "
-              f"{r['supermask'] / best_torch:>7.2f}")
+              f"{r['supermask'] / best_torch:>7.2f} {r['loadavg']:>5.2f}")
     for kind, value in memory.items():
         print(f"peak memory (batch 1, 1 thread) {kind:<12} {value / 2 ** 20:8.1f} MiB")
     return 0

@@ -83,22 +83,24 @@ struct ConvolutionWeights: Sendable {
 
     /// The kernels worth timing for this layer.
     ///
-    /// Two families are left out where they cannot win, to keep planning short: dense kernels below 50% density
-    /// (they do at least twice the multiply-adds of the lists), and channels-outer order for layers whose weights
-    /// fit in L2 (its only gain is streaming the weights once instead of once per tile).
+    /// Three families are left out where they cannot win, to keep planning short: valued lists for ternary layers,
+    /// dense kernels below 50% density (they do at least twice the multiply-adds of the lists), and channels-outer
+    /// order for layers whose weights fit in L2 (its only gain is streaming the weights once instead of once per
+    /// tile).
     var candidates: [KernelChoice] {
         let plane = outputShape.plane
         // 16-position tiles only pay off on small planes, where larger tiles would waste more of the last tile.
         let tiles = plane <= 16 ? [16] : plane <= 256 ? [16, 32, 64] : [32, 64]
-        var methods: [KernelChoice.Method] = [.sparse]
-        if ternaryMagnitude != nil { methods.append(.signs) }
+        // Sign lists are weight lists without the weight loads and multiplies, so for a ternary layer the valued
+        // kernel could only win by the noise of the timing.
+        var methods: [KernelChoice.Method] = [ternaryMagnitude == nil ? .sparse : .signs]
         if nonzeros * 2 >= weights.count { methods.append(.dense) }
         let orders = nonzeros * 8 > 1 << 20 ? [false, true] : [false]
         var result: [KernelChoice] = []
         for method in methods {
             for tile in tiles {
                 let blockings = method != .dense && depth > KernelChoice.blockRows(tile: tile) ? [false, true] : [false]
-                let directs = allowsDirect && plane >= tile ? [false, true] : [false]
+                let directs = allowsDirect && (plane >= tile || plane == 1) ? [false, true] : [false]
                 for channelsOuter in orders {
                     for blocked in blockings {
                         for direct in directs {
@@ -119,7 +121,9 @@ struct ConvolutionWeights: Sendable {
     func applicable(_ choice: KernelChoice) -> KernelChoice {
         var result = choice
         if result.method == .signs && ternaryMagnitude == nil { result.method = .sparse }
-        if result.direct && !(allowsDirect && outputShape.plane >= result.tile) { result.direct = false }
+        if result.direct && !(allowsDirect && (outputShape.plane >= result.tile || outputShape.plane == 1)) {
+            result.direct = false
+        }
         if result.method == .dense { result.blocked = false }
         if result.shifted && !(allowsShifted && result.method != .dense) { result.shifted = false }
         if result.shifted { (result.direct, result.channelsOuter) = (false, false) }

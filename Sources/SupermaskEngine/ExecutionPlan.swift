@@ -102,20 +102,34 @@ final class ExecutionPlan: @unchecked Sendable {
         switch step {
         case .convolution(let kernel, let input, let output, let residual):
             let parts = WorkSplit(kernel: kernel, workers: arenas.count)
-            let run: @Sendable (Int) -> Void = { part in
+            kernel.stage(input: arena.buffer(input), shared: arena.columns)
+            let run: @Sendable (Int, Int) -> Void = { part, worker in
                 let (tiles, outputs) = parts.share(part)
                 kernel.run(kernels: self.kernels, input: arena.buffer(input), output: arena.buffer(output),
-                           residual: residual.map { UnsafePointer(arena.buffer($0)) },
-                           columns: arenas[part].columns, tiles: tiles, outputs: outputs)
+                           residual: residual.map { UnsafePointer(arena.buffer($0)) }, shared: arena.columns,
+                           columns: arenas[worker].columns, tiles: tiles, outputs: outputs)
             }
             if parts.count == 1 {
-                run(0)
+                run(0, 0)
             } else {
-                pool.run(shares: parts.count, run)
+                pool.run(tasks: parts.count, run)
             }
         case .maxPool(let input, let output, let shape, let kernel, let stride, let padding):
-            smk_max_pool(arena.buffer(input), Int32(shape.channels), Int32(shape.height), Int32(shape.width),
-                         Int32(kernel), Int32(stride), Int32(padding), arena.buffer(output))
+            // Shared by channels among the workers: at batch 1 the stem's pooling is otherwise serial.
+            let parts = min(arenas.count, shape.channels)
+            let outputPlane = ((shape.height + 2 * padding - kernel) / stride + 1)
+                * ((shape.width + 2 * padding - kernel) / stride + 1)
+            let run: @Sendable (Int) -> Void = { part in
+                let channels = (shape.channels * part / parts)..<(shape.channels * (part + 1) / parts)
+                smk_max_pool(arena.buffer(input) + channels.lowerBound * shape.plane, Int32(channels.count),
+                             Int32(shape.height), Int32(shape.width), Int32(kernel), Int32(stride), Int32(padding),
+                             arena.buffer(output) + channels.lowerBound * outputPlane)
+            }
+            if parts == 1 {
+                run(0)
+            } else {
+                pool.run(shares: parts, run)
+            }
         case .averagePool(let input, let output, let shape, let height, let width):
             smk_average_pool(arena.buffer(input), Int32(shape.channels), Int32(shape.height), Int32(shape.width),
                              Int32(height), Int32(width), arena.buffer(output))
@@ -140,17 +154,28 @@ final class ExecutionPlan: @unchecked Sendable {
 
 /// How one convolution on one image is shared among workers: by tiles when there are enough of them, else by
 /// output channels in groups of four (the dense kernel's block).
+///
+/// Tiles are cut into a few parts per worker, handed out as workers finish their last part, so that a worker
+/// slowed by other load on its core takes fewer parts instead of holding the layer back. Output channels, and the
+/// tiles of channels-outer kernels, are cut into one part per worker: every part of those gathers the whole plane
+/// again, or streams all the weights again.
 struct WorkSplit: Sendable {
     let kernel: PreparedConvolution
+    /// The number of parts.
     let count: Int
     private let byTiles: Bool
+
+    /// Parts per worker when a layer is split by tiles.
+    private static let partsPerWorker = 4
 
     init(kernel: PreparedConvolution, workers: Int) {
         self.kernel = kernel
         let tiles = kernel.tileCount
         let channelGroups = (kernel.layer.convolution.outputChannels + 3) / 4
         byTiles = tiles >= 2 * workers || tiles >= channelGroups
-        count = max(1, min(workers, byTiles ? tiles : channelGroups))
+        let perWorker = kernel.choice.channelsOuter ? 1 : Self.partsPerWorker
+        let parts = byTiles ? min(tiles, workers > 1 ? workers * perWorker : 1) : min(workers, channelGroups)
+        count = max(1, parts)
     }
 
     /// The tiles and output channels of part `part`.

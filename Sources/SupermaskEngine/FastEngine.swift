@@ -1,7 +1,6 @@
 import Dispatch
 import Foundation
 import SupermaskCore
-import Synchronization
 
 /// The planned engine: sparse, sign-only and dense SIMD kernels chosen per layer by measurement, batch norm
 /// and ReLU and residual sums fused into the kernels, and a fixed arena per worker.
@@ -81,11 +80,8 @@ public final class FastEngine: InferenceEngine, @unchecked Sendable {
                     if batch >= options.threads && workers > 1 {
                         // Workers take the next image as they finish one, so a worker slowed by other load on
                         // its core does not hold the batch back.
-                        let next = ImageCounter()
-                        pool.run(shares: workers) { worker in
-                            while case let image = next.take(), image < batch {
-                                images.run(image, plan: plan, arenas: [prepared.arenas[worker]], pool: pool)
-                            }
+                        pool.run(tasks: batch) { image, worker in
+                            images.run(image, plan: plan, arenas: [prepared.arenas[worker]], pool: pool)
                         }
                     } else {
                         for image in 0..<batch { images.run(image, plan: plan, arenas: prepared.arenas, pool: pool) }
@@ -194,12 +190,4 @@ private struct ImageIO: @unchecked Sendable {
         plan.run(arenas: arenas, pool: pool, timings: timings)
         (target + image * outputCount).update(from: arenas[0].buffer(plan.outputBuffer), count: outputCount)
     }
-}
-
-/// Hands out image indices 0, 1, 2, … to workers.
-private final class ImageCounter: Sendable {
-    private let counter = Atomic<Int>(0)
-
-    /// The next index (each index is returned once).
-    func take() -> Int { counter.wrappingAdd(1, ordering: .relaxed).oldValue }
 }

@@ -2,12 +2,12 @@ import Dispatch
 import Foundation
 
 /// Picks each convolution's kernel by timing every candidate on this machine (one image, one worker, best of a
-/// few runs on synthetic input of the layer's shape), consulting and filling a `KernelChoiceCache`.
+/// few interleaved runs on synthetic input of the layer's shape), consulting and filling a `KernelChoiceCache`.
 struct KernelSelector {
     let instructionSet: InstructionSet
     let cache: KernelChoiceCache?
-    /// Timed runs per candidate after one warm-up run.
-    var repetitions = 3
+    /// Timed rounds per candidate after one warm-up run.
+    var repetitions = 5
 
     /// The CPU's model name, which keys the cache (choices from another CPU do not apply).
     static let cpuName: String = {
@@ -19,7 +19,7 @@ struct KernelSelector {
     }()
 
     /// Changes whenever the candidate set or a kernel changes, so that stale cached choices are not reused.
-    static let candidateSetVersion = 7
+    static let candidateSetVersion = 12
 
     /// The cache key of `layer`.
     func key(for layer: ConvolutionWeights) -> String {
@@ -44,26 +44,35 @@ struct KernelSelector {
             input.pointer[index] = Float(Int32(bitPattern: state) >> 8) / Float(1 << 23)
         }
         let output = AlignedBuffer<Float>(repeating: 0, count: layer.outputShape.count)
-        var best: (seconds: Double, kernel: PreparedConvolution)?
-        for candidate in layer.candidates {
+        let contenders = layer.candidates.map { candidate in
             let kernel = PreparedConvolution(layer, choice: candidate)
-            let columns = AlignedBuffer<Float>(repeating: 0, count: max(16, kernel.columnsCount))
-            var fastest = Double.infinity
-            for repetition in 0...repetitions {
-                let start = DispatchTime.now().uptimeNanoseconds
-                kernel.run(kernels: kernels, input: input.pointer, output: output.pointer, residual: nil,
-                           columns: columns.pointer, tiles: 0..<kernel.tileCount,
-                           outputs: 0..<layer.convolution.outputChannels)
-                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-                if repetition > 0 { fastest = min(fastest, seconds) }
-                // A candidate already three times slower than the best cannot win; stop timing it.
-                if let best, seconds > 3 * best.seconds { break }
-            }
-            if fastest < (best?.seconds ?? .infinity) { best = (fastest, kernel) }
+            return (kernel: kernel, columns: AlignedBuffer<Float>(repeating: 0, count: max(16, kernel.columnsCount)))
         }
-        guard let winner = best?.kernel else {
+        /// One run of contender `index`, in seconds.
+        func time(_ index: Int) -> Double {
+            let (kernel, columns) = contenders[index]
+            let start = DispatchTime.now().uptimeNanoseconds
+            kernel.stage(input: input.pointer, shared: columns.pointer)
+            kernel.run(kernels: kernels, input: input.pointer, output: output.pointer, residual: nil,
+                       shared: columns.pointer, columns: columns.pointer, tiles: 0..<kernel.tileCount,
+                       outputs: 0..<layer.convolution.outputChannels)
+            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
+        // The candidates take turns, one run each per round, and each keeps its fastest run: other load on the
+        // machine then falls on all of them alike instead of on whichever was being timed when it came.
+        var fastest = [Double](repeating: .infinity, count: contenders.count)
+        for index in contenders.indices { _ = time(index) }
+        for _ in 0..<repetitions {
+            let best = fastest.min() ?? .infinity
+            // A candidate already three times slower than the best cannot win; stop timing it.
+            for index in contenders.indices where fastest[index] <= 3 * best {
+                fastest[index] = min(fastest[index], time(index))
+            }
+        }
+        guard let winnerIndex = fastest.indices.min(by: { fastest[$0] < fastest[$1] }) else {
             return PreparedConvolution(layer, choice: KernelChoice(.sparse, tile: 64))
         }
+        let winner = contenders[winnerIndex].kernel
         cache?.record(winner.choice, for: key)
         return winner
     }

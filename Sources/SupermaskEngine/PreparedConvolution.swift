@@ -20,8 +20,9 @@ final class PreparedConvolution: @unchecked Sendable {
     private let values: AlignedBuffer<Float>
     /// dense: weights as [outputChannels / 4][depth][4], zero-padded to a multiple of 4 channels.
     private let packed: AlignedBuffer<Float>
-    /// sparse/signs: how many blocks of input rows the lists are split into.
+    /// sparse/signs: how many blocks of input rows the lists are split into, and the rows per block.
     private let blocks: Int
+    private let blockRows: Int
 
     init(_ layer: ConvolutionWeights, choice: KernelChoice) {
         self.layer = layer
@@ -35,6 +36,7 @@ final class PreparedConvolution: @unchecked Sendable {
         var values: [Float] = []
         var packed: [Float] = []
         let blockRows = self.choice.blocked ? KernelChoice.blockRows(tile: self.choice.tile) : depth
+        self.blockRows = blockRows
         blocks = (depth + blockRows - 1) / blockRows
         switch self.choice.method {
         case .sparse, .signs:
@@ -144,16 +146,51 @@ final class PreparedConvolution: @unchecked Sendable {
     /// Output channels per block when channels are outer: their weights stay in cache across the tiles.
     private static let channelBlock = 16
 
-    /// Computes output channels `outputs` at tiles `tiles` of one image.
+    /// Prepares what every share of one image's convolution reads, once per image before the shares run: for
+    /// shifted kernels, the zero-padded input copies, written at the start of `shared` (the first worker's scratch);
+    /// nothing for the others.
+    func stage(input: UnsafePointer<Float>, shared: UnsafeMutablePointer<Float>) {
+        guard choice.shifted else { return }
+        let shape = layer.inputShape
+        let (padding, paddedWidth, paddedPlane) = (layer.convolution.padding, layer.paddedWidth, layer.paddedPlane)
+        let copyCount = Self.shiftedCopyCount(layer, tile: choice.tile)
+        let planes = shape.channels * paddedPlane
+        for kx in 0..<layer.convolution.kernel {
+            // Copy kx holds the padded input shifted left by kx: input column x lands at x + padding − kx. Only
+            // what the input does not overwrite is zeroed: the padding rows, each row's ends and the tail.
+            let copy = shared + kx * copyCount
+            let skip = max(0, kx - padding)
+            let begin = max(0, padding - kx)
+            // The row's copied part [begin, end); empty when the shift moves every input column out.
+            let end = begin + max(0, shape.width - skip)
+            for c in 0..<shape.channels {
+                let plane = copy + c * paddedPlane
+                plane.update(repeating: 0, count: padding * paddedWidth)
+                (plane + (shape.height + padding) * paddedWidth).update(repeating: 0, count: padding * paddedWidth)
+                for y in 0..<shape.height {
+                    let row = plane + (y + padding) * paddedWidth
+                    row.update(repeating: 0, count: begin)
+                    if end > begin {
+                        (row + begin).update(from: input + (c * shape.height + y) * shape.width + skip, count: end - begin)
+                    }
+                    (row + end).update(repeating: 0, count: paddedWidth - end)
+                }
+            }
+            (copy + planes).update(repeating: 0, count: copyCount - planes)
+        }
+    }
+
+    /// Computes output channels `outputs` at tiles `tiles` of one image, after `stage`.
     ///
     /// `input` holds the image's input activation (padded by at least one tile of readable floats at the end),
     /// `output` its output, `residual` (if any) a tensor shaped like the output that is added before the ReLU,
-    /// and `columns` this worker's gather scratch. `outputs` starts at a multiple of 4.
+    /// `shared` the scratch `stage` wrote to, and `columns` this worker's own scratch (which may be `shared`).
+    /// `outputs` starts at a multiple of 4.
     func run(kernels: UnsafePointer<smk_kernel_table>, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-             residual: UnsafePointer<Float>?, columns: UnsafeMutablePointer<Float>, tiles: Range<Int>,
-             outputs: Range<Int>) {
+             residual: UnsafePointer<Float>?, shared: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>,
+             tiles: Range<Int>, outputs: Range<Int>) {
         if choice.shifted {
-            runShifted(kernels: kernels, input: input, output: output, residual: residual, scratch: columns,
+            runShifted(kernels: kernels, padded: shared, output: output, residual: residual, scratch: columns,
                        tiles: tiles, outputs: outputs)
             return
         }
@@ -171,27 +208,34 @@ final class PreparedConvolution: @unchecked Sendable {
         let table = kernels.pointee
         let tileFloats = self.tileFloats
         let partial = columns + gatherCount
+        /// Gathers input rows `rows` of tile `tileIndex` into `target`.
+        func gather(_ tileIndex: Int, rows: Range<Int>, into target: UnsafeMutablePointer<Float>) {
+            let first = tileIndex * tile
+            table.gather(&geometry, first, Int32(min(tile, outputShape.plane - first)), Int32(tile),
+                         Int32(rows.lowerBound), Int32(rows.upperBound), target)
+            // The gather's whole-vector stores may spill into the zero row; clear it after every gather.
+            (target + layer.depth * tile).update(repeating: 0, count: tile)
+        }
         /// The columns of tile `tileIndex`: in place, or gathered at `slot` of the scratch.
         func columnsOf(_ tileIndex: Int, slot: Int, gathering: Bool) -> (UnsafePointer<Float>, Int) {
             let first = tileIndex * tile
             if choice.direct { return (input + first, shape.plane) }
             let target = columns + slot * tileFloats
-            if gathering {
-                table.gather(&geometry, first, Int32(min(tile, outputShape.plane - first)), Int32(tile), target)
-                // The gather's whole-vector stores may spill into the zero row; clear it after every gather.
-                (target + layer.depth * tile).update(repeating: 0, count: tile)
-            }
+            if gathering { gather(tileIndex, rows: 0..<layer.depth, into: target) }
             return (UnsafePointer(target), tile)
         }
-        func compute(_ tileIndex: Int, _ source: UnsafePointer<Float>, _ rowStride: Int, _ outputs: Range<Int>) {
+        func compute(_ tileIndex: Int, _ source: UnsafePointer<Float>, _ rowStride: Int, _ outputs: Range<Int>,
+                     blocks blockRange: Range<Int>? = nil) {
             let first = tileIndex * tile
             let count = Int32(min(tile, outputShape.plane - first))
             let (firstOutput, endOutput) = (Int32(outputs.lowerBound), Int32(outputs.upperBound))
+            let blockRange = blockRange ?? 0..<blocks
             switch choice.method {
             case .sparse, .signs:
                 table.lists(source, Int32(tile), starts.pointer,
                             choice.method == .signs ? splits.pointer : nil, rows.pointer, values.pointer,
-                            Int32(blocks), Int32(layer.convolution.outputChannels), firstOutput, endOutput, partial,
+                            Int32(blocks), Int32(blockRange.lowerBound), Int32(blockRange.upperBound),
+                            Int32(layer.convolution.outputChannels), firstOutput, endOutput, partial,
                             &epilogue, first, count)
             case .dense:
                 table.dense(source, rowStride, Int32(tile), packed.pointer, Int32(layer.depth),
@@ -207,6 +251,16 @@ final class PreparedConvolution: @unchecked Sendable {
                     compute(tileIndex, source, rowStride, blockOutputs)
                 }
             }
+        } else if !choice.direct && choice.method != .dense && blocks > 1 {
+            // Gather each block of rows just before the lists consume it, so that it is still in L1 (a whole
+            // tile's columns of a deep layer are larger than L2).
+            for tileIndex in tiles {
+                for block in 0..<blocks {
+                    gather(tileIndex, rows: (block * blockRows)..<min(layer.depth, (block + 1) * blockRows),
+                           into: columns)
+                    compute(tileIndex, UnsafePointer(columns), tile, outputs, blocks: block..<(block + 1))
+                }
+            }
         } else {
             for tileIndex in tiles {
                 let (source, rowStride) = columnsOf(tileIndex, slot: 0, gathering: true)
@@ -215,31 +269,16 @@ final class PreparedConvolution: @unchecked Sendable {
         }
     }
 
-    /// `run` for shifted kernels: copies the input into zero-padded planes, runs the lists over tiles of the
-    /// padded-width output (scale and bias applied), then drops the extra columns while adding the residual and
-    /// clamping, in the reference's order.
-    private func runShifted(kernels: UnsafePointer<smk_kernel_table>, input: UnsafePointer<Float>,
+    /// `run` for shifted kernels: runs the lists over tiles of the padded-width output read from the padded copies
+    /// `stage` made (scale and bias applied), then drops the extra columns while adding the residual and clamping,
+    /// in the reference's order.
+    private func runShifted(kernels: UnsafePointer<smk_kernel_table>, padded: UnsafePointer<Float>,
                             output: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?,
                             scratch: UnsafeMutablePointer<Float>, tiles: Range<Int>, outputs: Range<Int>) {
-        let shape = layer.inputShape
         let outputShape = layer.outputShape
-        let (padding, paddedWidth, paddedPlane) = (layer.convolution.padding, layer.paddedWidth, layer.paddedPlane)
-        let padded = scratch
+        let paddedWidth = layer.paddedWidth
         let wide = scratch + paddedCount
         let partial = scratch + gatherCount
-        padded.update(repeating: 0, count: paddedCount)
-        let copyCount = Self.shiftedCopyCount(layer, tile: choice.tile)
-        for kx in 0..<layer.convolution.kernel {
-            // Copy kx holds the padded input shifted left by kx: input column x lands at x + padding − kx.
-            let skip = max(0, kx - padding)
-            guard skip < shape.width else { continue }
-            for c in 0..<shape.channels {
-                for y in 0..<shape.height {
-                    (padded + kx * copyCount + c * paddedPlane + (y + padding) * paddedWidth + skip + padding - kx)
-                        .update(from: input + (c * shape.height + y) * shape.width + skip, count: shape.width - skip)
-                }
-            }
-        }
         let plane = computedPlane
         let tile = choice.tile
         var epilogue = smk_epilogue(scale: scale.pointer, bias: bias.pointer, residual: nil, output: wide,
@@ -248,7 +287,8 @@ final class PreparedConvolution: @unchecked Sendable {
             let first = tileIndex * tile
             kernels.pointee.lists(padded + first, Int32(tile), starts.pointer,
                                   choice.method == .signs ? splits.pointer : nil, rows.pointer, values.pointer,
-                                  Int32(blocks), Int32(layer.convolution.outputChannels), Int32(outputs.lowerBound),
+                                  Int32(blocks), 0, Int32(blocks), Int32(layer.convolution.outputChannels),
+                                  Int32(outputs.lowerBound),
                                   Int32(outputs.upperBound), partial, &epilogue, first, Int32(min(tile, plane - first)))
         }
         let (begin, end) = (tiles.lowerBound * tile, min(tiles.upperBound * tile, plane))

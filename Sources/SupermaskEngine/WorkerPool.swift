@@ -76,6 +76,16 @@ final class WorkerPool: @unchecked Sendable {
         for _ in 0..<helpersUsed { completion.finished.wait() }
     }
 
+    /// Runs `body(task, worker)` for every task in 0..<tasks on up to `width` threads and returns when all are
+    /// done. Tasks are handed out one at a time as threads finish their last one, so a thread slowed by other
+    /// load on its core takes fewer of them instead of holding the others back.
+    func run(tasks: Int, _ body: @escaping @Sendable (_ task: Int, _ worker: Int) -> Void) {
+        let next = TaskCounter()
+        run(shares: min(tasks, width)) { worker in
+            while case let task = next.take(), task < tasks { body(task, worker) }
+        }
+    }
+
     deinit {
         for helper in helpers {
             helper.stopping = true
@@ -83,4 +93,12 @@ final class WorkerPool: @unchecked Sendable {
             helper.start.signal()
         }
     }
+}
+
+/// Hands out task indices 0, 1, 2, … to threads.
+private final class TaskCounter: Sendable {
+    private let counter = Atomic<Int>(0)
+
+    /// The next index (each index is returned once).
+    func take() -> Int { counter.wrappingAdd(1, ordering: .relaxed).oldValue }
 }

@@ -53,6 +53,12 @@ import SupermaskEngine
                            width: 7, density: 0.3, ternary: true))
         result.append(Case(seed: 103, inputChannels: 60, outputChannels: 7, kernel: 3, stride: 2, height: 9,
                            width: 8, density: 0.3, ternary: false))
+        // A single output position (a fully connected layer), deep enough that blocked lists split: the scalar
+        // list kernel, direct and gathered.
+        result.append(Case(seed: 104, inputChannels: 600, outputChannels: 11, kernel: 1, stride: 1, height: 1,
+                           width: 1, density: 0.3, ternary: true))
+        result.append(Case(seed: 105, inputChannels: 600, outputChannels: 6, kernel: 1, stride: 1, height: 1,
+                           width: 1, density: 0.3, ternary: false))
         return result
     }()
 
@@ -96,6 +102,8 @@ import SupermaskEngine
     static func expectAllKernelsMatchReference(_ model: Model, input: Tensor) throws {
         let expected = try ReferenceForward(model: model).logits(for: input)
         let largest = max(expected.scalars.map(\.magnitude).max() ?? 0, 1e-6)
+        let imageCount = input.shape.dropFirst().reduce(1, *)
+        let first = Tensor(shape: [1] + input.shape.dropFirst(), scalars: Array(input.scalars.prefix(imageCount)))
         for instructionSet in instructionSets {
             for choice in choices {
                 for threads in [1, 2] {
@@ -106,6 +114,13 @@ import SupermaskEngine
                     let error = zip(output.scalars, expected.scalars).map { ($0 - $1).magnitude }.max() ?? .infinity
                     #expect(error / largest <= 1e-5, "\(instructionSet) \(choice) \(threads)T: relative error \(error / largest)")
                 }
+                // A batch of one image at 2 threads shares every layer between the workers instead of splitting
+                // the batch.
+                let engine = FastEngine(model: model, options: .init(
+                    threads: 2, instructionSet: instructionSet, kernelSelection: .fixed(choice)))
+                let single = try engine.logits(for: first)
+                let error = zip(single.scalars, expected.scalars).map { ($0 - $1).magnitude }.max() ?? .infinity
+                #expect(error / largest <= 1e-5, "\(instructionSet) \(choice) batch 1, 2T: relative error \(error / largest)")
             }
         }
     }
@@ -161,7 +176,7 @@ import SupermaskEngine
         try Self.expectAllKernelsMatchReference(model, input: Self.input([3, 3, 9, 11], using: &generator))
     }
 
-    @Test(arguments: [9, 1030])
+    @Test(arguments: [9, 37, 1030])
     func maxPoolMatchesReferenceIncludingNaN(width: Int) throws {
         var generator = Generator(state: UInt64(width))
         let architecture = Architecture(

@@ -30,18 +30,21 @@ typedef struct {
 /// A set of kernels compiled for one instruction set.
 typedef struct {
     /// Writes columns[r][t] = input value under kernel row r = (c·k + ky)·k + kx for output position first + t,
-    /// for t < count, zero for padding and for count ≤ t < tile.
-    void (*gather)(const smk_geometry *geometry, long first, int count, int tile, float *columns);
+    /// for rows rowBegin ≤ r < rowEnd and t < count, zero for padding and for count ≤ t < tile. Whole-vector
+    /// stores may overrun row rowEnd − 1 into the first 16 floats of row rowEnd.
+    void (*gather)(const smk_geometry *geometry, long first, int count, int tile, int rowBegin, int rowEnd,
+                   float *columns);
     /// Weight lists × dense columns, for output channels o in [firstOutput, endOutput). The lists are split into
-    /// `blocks` blocks of input rows: list l = b·outputChannels + o holds entries starts[l] ..< starts[l + 1], each an
+    /// `blocks` blocks of input rows, of which this call runs blocks blockBegin ..< blockEnd (the first block starts
+    /// the sums, the last one applies the epilogue): list l = b·outputChannels + o holds entries starts[l] ..< starts[l + 1], each an
     /// input row given by its offset rows[j] in floats (read at columns + rows[j], `tile` floats; the offsets are
     /// scaled by the row stride when the lists are laid out, so the loop does no multiply). With `splits` NULL (valued weights)
     /// entry j contributes values[j]·x; otherwise (sign-only weights) entries before splits[l] add x and the rest
     /// subtract it. `partial` holds outputChannels × tile floats of running sums between row blocks (64-byte aligned).
     void (*lists)(const float *columns, int tile, const int32_t *starts,
                   const int32_t *_Nullable splits, const int32_t *rows, const float *values, int blocks,
-                  int outputChannels, int firstOutput, int endOutput, float *partial, const smk_epilogue *epilogue,
-                  long first, int count);
+                  int blockBegin, int blockEnd, int outputChannels, int firstOutput, int endOutput, float *partial,
+                  const smk_epilogue *epilogue, long first, int count);
     /// Dense weights packed as [outputChannels / 4][depth][4]; firstOutput is a multiple of 4.
     void (*dense)(const float *columns, long rowStride, int tile, const float *packed, int depth, int firstOutput,
                   int endOutput, const smk_epilogue *epilogue, long first, int count);
