@@ -76,7 +76,7 @@ let package = Package(
             name: "SupermaskEngineTests",
             dependencies: ["SupermaskEngine", "SupermaskHDF5", "SupermaskCore", "SupermaskTestSupport"]
         ),
-        .testTarget(name: "SupermaskCLITests", dependencies: ["SupermaskCLI"]),
+        .testTarget(name: "SupermaskCLITests", dependencies: ["SupermaskCLI"], exclude: ["Golden"]),
         // MARK: more test targets
         .testTarget(name: "SupermaskZooTests", dependencies: ["SupermaskZoo", "SupermaskCLI", "SupermaskCore"]),
         .testTarget(name: "SupermaskDatasetsTests", dependencies: ["SupermaskDatasets", "SupermaskCore"]),

@@ -1,16 +1,18 @@
 import Foundation
-@testable import SupermaskCLI
 import SupermaskCore
 import SupermaskEngine
 import SupermaskHDF5
+import SupermaskTestSupport
 import Testing
 
-/// The demo runs the FC net on a batch of images as one image of that many pixels; the logits must be those of
-/// the network run image by image.
-@Suite struct DemoPixelBatchingTests {
+/// The FC net run on a batch of images as one image of that many pixels must give the logits of the network run
+/// image by image.
+@Suite struct PixelBatchedEngineTests {
+    private func fixture(_ file: String) -> String { Fixture.directory.appendingPathComponent(file).path }
+
     @Test func logitsEqualThoseOfTheReferenceForwardPass() throws {
-        let model = try CheckpointImporter.load(path: CommandRunner.fixture("fc.h5"), options: .init())
-        let input = try NPY.read(contentsOf: CommandRunner.fixture("fc.input.npy"))
+        let model = try CheckpointImporter.load(path: fixture("fc.h5"), options: .init())
+        let input = try NPY.read(contentsOf: fixture("fc.input.npy"))
         let batch = input.shape[0]
         let pixelBatched = try #require(PixelBatchedEngine(model: model, batchSize: batch) {
             FastEngine(model: $0, options: .init(threads: 2, kernelSelection: .measured(cache: nil)))
@@ -24,7 +26,7 @@ import Testing
     }
 
     @Test func onlyFlattenThenPointwiseLayersAreBatchedAsPixels() throws {
-        let model = try CheckpointImporter.load(path: CommandRunner.fixture("fc.h5"), options: .init())
+        let model = try CheckpointImporter.load(path: fixture("fc.h5"), options: .init())
         func adapter(_ layers: [Layer]) -> PixelBatchedEngine? {
             var changed = model
             changed.architecture.layers = layers

@@ -1,5 +1,4 @@
 import SupermaskCore
-import SupermaskEngine
 
 /// Runs a fully connected network (flatten, then 1×1 convolutions and ReLUs, as the FC architecture is) on a
 /// batch of B images as one image of B pixels.
@@ -8,14 +7,14 @@ import SupermaskEngine
 /// F-channel image B pixels tall, give the same logits — but the engine then runs one matrix product per
 /// layer, which its kernels tile, instead of B matrix-vector products that each stream the whole weight
 /// matrix. Each logit is still the same sum of the same products.
-struct PixelBatchedEngine: InferenceEngine {
+public struct PixelBatchedEngine: InferenceEngine {
     private let engine: any InferenceEngine
     private let features: Int
     private let classCount: Int
 
     /// The adapter for `model`, planned for batches of `batchSize` images, or `nil` when the model is not a
     /// flatten followed by 1×1 convolutions and ReLUs.
-    init?(model: Model, batchSize: Int, makeEngine: (Model) -> any InferenceEngine) {
+    public init?(model: Model, batchSize: Int, makeEngine: (Model) -> any InferenceEngine) {
         let architecture = model.architecture
         guard architecture.layers.first.map(Self.isFlatten) == true else { return nil }
         let rest = architecture.layers.dropFirst()
@@ -30,7 +29,7 @@ struct PixelBatchedEngine: InferenceEngine {
     }
 
     /// The logits [N, classes] of a batch [N, …] of N images of `features` elements each.
-    func logits(for input: Tensor) throws -> Tensor {
+    public func logits(for input: Tensor) throws -> Tensor {
         let batch = input.shape.first ?? 0
         guard batch >= 1, input.count == batch * features else {
             throw SupermaskError("input shape \(input.shape.shapeDescription) does not hold images of \(features) elements")
