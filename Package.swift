@@ -76,9 +76,9 @@ let package = Package(
             name: "SupermaskEngineTests",
             dependencies: ["SupermaskEngine", "SupermaskHDF5", "SupermaskCore", "SupermaskTestSupport"]
         ),
-        .testTarget(name: "SupermaskCLITests", dependencies: ["SupermaskCLI"], exclude: ["Golden"]),
+        .testTarget(name: "SupermaskCLITests", dependencies: ["SupermaskCLI", "SupermaskTestSupport"], exclude: ["Golden"]),
         // MARK: more test targets
-        .testTarget(name: "SupermaskZooTests", dependencies: ["SupermaskZoo", "SupermaskCLI", "SupermaskCore"]),
+        .testTarget(name: "SupermaskZooTests", dependencies: ["SupermaskZoo", "SupermaskCLI", "SupermaskCore", "SupermaskTestSupport"]),
         .testTarget(name: "SupermaskDatasetsTests", dependencies: ["SupermaskDatasets", "SupermaskCore"]),
         .testTarget(
             name: "SupermaskVisionTests",

@@ -1,4 +1,5 @@
 import Foundation
+import SupermaskTestSupport
 import Testing
 
 @Suite struct BenchCommandTests {

@@ -1,4 +1,5 @@
 import Foundation
+import SupermaskTestSupport
 import Testing
 
 /// `supermask demo` on Tests/Fixtures/demo, a stand-in bundle whose expected counts tools/make_demo_fixture.py

@@ -1,4 +1,5 @@
 import Foundation
+import SupermaskTestSupport
 import Testing
 
 /// `supermask eval` end to end with a full-size ResNet18 drawn by `supermask init` (dense, random weights): its

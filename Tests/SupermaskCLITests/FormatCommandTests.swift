@@ -1,4 +1,5 @@
 import Foundation
+import SupermaskTestSupport
 import Testing
 
 /// `supermask init`, `export` and `size`, and `.smask` files accepted wherever a model is.

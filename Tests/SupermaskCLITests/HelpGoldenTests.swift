@@ -1,4 +1,5 @@
 import Foundation
+import SupermaskTestSupport
 import Testing
 
 /// What users read first, pinned: a change to a help screen shows up as a diff of the files in Golden/.

@@ -1,4 +1,5 @@
 import Foundation
+import SupermaskTestSupport
 import Testing
 
 /// `supermask preprocess`, `eval` and `merge` as a user runs them (the pipeline itself is tested in

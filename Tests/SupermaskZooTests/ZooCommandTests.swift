@@ -1,4 +1,5 @@
 import Foundation
+import SupermaskTestSupport
 import SupermaskCore
 import Testing
 
@@ -6,8 +7,8 @@ import Testing
 @Suite struct ZooCommandTests {
     static let tools = ZooTestBed.repository.appendingPathComponent("tools").path
 
-    private func supermask(_ arguments: [String], _ bed: ZooTestBed, environment: [String: String?] = [:]) throws -> SupermaskProcess.Result {
-        try SupermaskProcess.run(
+    private func supermask(_ arguments: [String], _ bed: ZooTestBed, environment: [String: String?] = [:]) throws -> CommandRunner.Result {
+        try CommandRunner.run(
             arguments + ["--registry", bed.registryPath, "--dir", bed.downloads.path],
             environment: ["SUPERMASK_TOOLS": Self.tools].merging(environment) { $1 })
     }
@@ -97,7 +98,7 @@ import Testing
         #expect(noPython.status == 1)
         #expect(noPython.standardError == "supermask: error: python3 is not on PATH; it runs tools/pth2h5.py (with numpy and h5py) to convert the checkpoint, or fetch with --no-convert\n")
 
-        let noRegistry = try SupermaskProcess.run(["zoo", "--registry", bed.root.appendingPathComponent("none.json").path])
+        let noRegistry = try CommandRunner.run(["zoo", "--registry", bed.root.appendingPathComponent("none.json").path])
         #expect(noRegistry.status == 1)
         #expect(noRegistry.standardError == "supermask: error: \(bed.root.appendingPathComponent("none.json").path): cannot read the zoo registry\n")
     }
@@ -105,7 +106,7 @@ import Testing
     @Test func theDefaultDownloadDirectoryHonoursXDGCacheHome() throws {
         let bed = try ZooTestBed()
         defer { bed.tearDown() }
-        let result = try SupermaskProcess.run(["zoo", "--registry", bed.registryPath, "--json"], environment: ["XDG_CACHE_HOME": bed.root.path])
+        let result = try CommandRunner.run(["zoo", "--registry", bed.registryPath, "--json"], environment: ["XDG_CACHE_HOME": bed.root.path])
         #expect(result.status == 0)
         #expect(result.standardOutput.contains("\"directory\" : \"\(bed.root.path)/supermask/zoo\""))
     }
@@ -125,7 +126,7 @@ private func grouped(_ value: Int) -> String {
 /// The help screens of `zoo` and `fetch`, pinned: a change in what users read shows up here in review.
 @Suite struct ZooHelpTests {
     @Test func zooHelp() throws {
-        let result = try SupermaskProcess.run(["zoo", "--help"])
+        let result = try CommandRunner.run(["zoo", "--help"])
         #expect(result.status == 0)
         #expect(result.standardOutput == """
             OVERVIEW: List the released supermasks, the dense baselines and the bundled models, with what is
@@ -151,7 +152,7 @@ private func grouped(_ value: Int) -> String {
     }
 
     @Test func fetchHelp() throws {
-        let result = try SupermaskProcess.run(["fetch", "--help"])
+        let result = try CommandRunner.run(["fetch", "--help"])
         #expect(result.status == 0)
         #expect(result.standardOutput == """
             OVERVIEW: Download a released supermask (resuming a partial download), check its size, SHA-256 and
