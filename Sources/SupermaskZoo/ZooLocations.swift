@@ -32,9 +32,13 @@ public enum ZooLocations {
 
     /// `relative` under the current directory, else under the repository the executable was built in.
     static func firstExisting(_ relative: String) -> String? {
-        if FileManager.default.fileExists(atPath: relative) { return relative }
-        return repositoryCandidates().lazy.map { $0.appendingPathComponent(relative).path }
-            .first { FileManager.default.fileExists(atPath: $0) }
+        places(of: relative).first { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    /// Where a repository file such as `models/mnist` may be, in the order to try: `relative` itself (under the
+    /// current directory), then under each directory that may be the repository the executable was built in.
+    public static func places(of relative: String) -> [String] {
+        [relative] + repositoryCandidates().map { $0.appendingPathComponent(relative).path }
     }
 
     /// Directories that may be the repository the running executable was built in. SwiftPM puts it in

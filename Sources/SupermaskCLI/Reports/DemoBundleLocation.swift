@@ -1,5 +1,6 @@
 import Foundation
 import SupermaskCore
+import SupermaskZoo
 
 /// Where `supermask demo` finds its bundle when `--bundle` is not given.
 enum DemoBundleLocation {
@@ -7,20 +8,13 @@ enum DemoBundleLocation {
     static let relativePath = "models/mnist"
 
     /// `explicit` when given; else `models/mnist` under the current directory; else the one of the clone the
-    /// executable was built in (`.build/release/supermask` → `../../models/mnist`), so the demo runs from anywhere.
+    /// executable was built in (found as the zoo finds its registry), so the demo runs from anywhere.
     static func resolve(explicit: String?) throws -> URL {
         if let explicit {
             guard isDirectory(explicit) else { throw SupermaskError(file: explicit, "no such directory") }
             return URL(fileURLWithPath: explicit)
         }
-        var candidates = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(relativePath)]
-        if let executable = Bundle.main.executableURL?.resolvingSymlinksInPath() {
-            // SwiftPM builds into .build/<triple>/release (.build/release links to it): three levels below the
-            // clone. A build directory without the triple level puts it two levels below.
-            let buildDirectory = executable.deletingLastPathComponent()
-            candidates.append(buildDirectory.appendingPathComponent("../../\(relativePath)").standardizedFileURL)
-            candidates.append(buildDirectory.appendingPathComponent("../../../\(relativePath)").standardizedFileURL)
-        }
+        let candidates = ZooLocations.places(of: relativePath).map { URL(fileURLWithPath: $0).standardizedFileURL }
         if let found = candidates.first(where: { isDirectory($0.path) }) { return found }
         var looked: [String] = []
         for path in candidates.map(\.path) where !looked.contains(path) { looked.append(path) }
