@@ -111,14 +111,9 @@ public struct ZooStatus: Sendable {
         }
     }
 
-    /// `models[name].pytorch.accuracy` of a bundle manifest (docs: the bundle contract), if the manifest has it.
+    /// `models[name].pytorch.accuracy` of the bundle whose manifest is at `path`, if the manifest reads and has it.
     static func pytorchAccuracy(of name: String, manifest path: String) -> Double? {
-        guard let data = FileManager.default.contents(atPath: path),
-              let document = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let models = document["models"] as? [[String: Any]],
-              let model = models.first(where: { $0["name"] as? String == name }),
-              let pytorch = model["pytorch"] as? [String: Any]
-        else { return nil }
-        return (pytorch["accuracy"] as? NSNumber)?.doubleValue
+        let bundle = URL(fileURLWithPath: path).deletingLastPathComponent()
+        return (try? BundleManifest.load(directory: bundle))?.models.first { $0.name == name }?.pytorch.accuracy
     }
 }

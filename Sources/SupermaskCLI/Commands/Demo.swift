@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import SupermaskCore
 import SupermaskDatasets
+import SupermaskZoo
 
 /// `supermask demo`: the bundled MNIST subnetworks, never trained, against a dense-trained network — accuracy,
 /// sparsity and bytes, checked against the counts PyTorch measured.
@@ -27,7 +28,7 @@ struct Demo: ParsableCommand {
         let start = DispatchTime.now()
         try reportingErrors {
             let directory = try DemoBundleLocation.resolve(explicit: bundle)
-            let manifest = try DemoManifest.load(directory: directory)
+            let manifest = try BundleManifest.load(directory: directory)
             // Labels must name a class of every model (the manifest's architectures are known to the catalogue).
             let classCount = manifest.models.compactMap { Architecture.named($0.architecture)?.classCount }.min() ?? 0
             let testSet = try loadTestSet(manifest.dataset, directory: directory, classCount: classCount)
@@ -49,7 +50,7 @@ struct Demo: ParsableCommand {
     }
 
     /// The test split, checked against the manifest's count, normalised as torchvision does.
-    private func loadTestSet(_ dataset: DemoManifest.Dataset, directory: URL, classCount: Int) throws -> DemoTestSet {
+    private func loadTestSet(_ dataset: BundleManifest.Dataset, directory: URL, classCount: Int) throws -> DemoTestSet {
         let imagesPath = directory.appendingPathComponent(dataset.images).path
         let images = try LabelledImages.load(
             images: imagesPath, labels: directory.appendingPathComponent(dataset.labels).path, classCount: classCount)

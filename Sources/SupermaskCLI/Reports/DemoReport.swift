@@ -2,6 +2,7 @@ import Foundation
 import SupermaskCore
 import SupermaskEngine
 import SupermaskFormat
+import SupermaskZoo
 
 /// What `supermask demo` shows: each bundled model's accuracy on the bundled test split next to PyTorch's,
 /// the subnetworks' per-layer sparsity, the bytes each representation takes, and the time it all took.
@@ -26,7 +27,7 @@ struct DemoReport: Encodable {
     struct ModelResult: Encodable {
         var name: String
         var file: String
-        var kind: DemoManifest.Kind
+        var kind: BundleManifest.Kind
         var architecture: String
         var initialisation: String
         var seed: Int64?
@@ -37,7 +38,7 @@ struct DemoReport: Encodable {
         var layers: [InspectReport.LayerReport]
         var totals: InspectReport.Totals
         var size: Size
-        var training: DemoManifest.Training?
+        var training: BundleManifest.Training?
     }
 
     /// Correct classifications, by supermask and by PyTorch.
@@ -85,7 +86,7 @@ struct DemoReport: Encodable {
 
 extension DemoReport.ModelResult {
     /// Loads, checks and evaluates one bundled model; `makeEngine` builds the engine that runs it.
-    init(entry: DemoManifest.Entry, directory: URL, testSet: DemoTestSet,
+    init(entry: BundleManifest.Entry, directory: URL, testSet: DemoTestSet,
          makeEngine: (Model) -> any InferenceEngine) throws {
         let path = directory.appendingPathComponent(entry.file).path
         let (model, statistics) = try ContainerReader.load(path: path)
@@ -123,7 +124,7 @@ extension DemoReport.ModelResult {
     }
 
     /// The file must be the model the manifest describes, and fit the test split.
-    private static func check(_ model: Model, statistics: ContainerStatistics, against entry: DemoManifest.Entry,
+    private static func check(_ model: Model, statistics: ContainerStatistics, against entry: BundleManifest.Entry,
                               testSet: DemoTestSet, path: String) throws {
         guard Architecture.named(entry.architecture)?.name == model.architecture.name else {
             throw SupermaskError(file: path, "holds a \(model.architecture.name) network, the manifest says \(entry.architecture)")

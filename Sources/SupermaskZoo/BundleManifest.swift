@@ -1,79 +1,80 @@
 import Foundation
 import SupermaskCore
 
-/// The `manifest.json` of a demo bundle (`models/mnist/`): the test split, and each bundled model with the
-/// accuracy PyTorch measured for it. Written by tools/train_supermask.py; keys in snake_case.
-struct DemoManifest: Decodable {
+/// The `manifest.json` of a bundle (`models/mnist/`, what `supermask demo` runs and the zoo lists): the test split,
+/// and each bundled model with the accuracy PyTorch measured for it. Written by tools/train_supermask.py; keys in
+/// snake_case; specified in models/mnist/README.md.
+public struct BundleManifest: Decodable {
     /// The only `format` this reader understands.
-    static let formatName = "supermask-demo-bundle"
+    public static let formatName = "supermask-demo-bundle"
     /// The only `version` this reader understands.
-    static let formatVersion = 1
+    public static let formatVersion = 1
 
-    var format: String
-    var version: Int
-    var dataset: Dataset
-    var models: [Entry]
+    public var format: String
+    public var version: Int
+    public var dataset: Dataset
+    public var models: [Entry]
 
     /// The bundled test split: two IDX files, gzip-compressed, and how to normalise its pixels.
-    struct Dataset: Decodable {
-        var name: String
-        var split: String
-        var images: String
-        var labels: String
-        var count: Int
-        var normalize: Normalize
-        var source: String?
+    public struct Dataset: Decodable {
+        public var name: String
+        public var split: String
+        public var images: String
+        public var labels: String
+        public var count: Int
+        public var normalize: Normalize
+        public var source: String?
     }
 
     /// torchvision's `Normalize` values.
-    struct Normalize: Decodable {
-        var mean: Double
-        var std: Double
+    public struct Normalize: Decodable {
+        public var mean: Double
+        public var std: Double
     }
 
     /// One bundled model.
-    struct Entry: Decodable {
-        var name: String
-        var file: String
+    public struct Entry: Decodable {
+        public var name: String
+        public var file: String
         /// `subnetwork` (a mask over random weights) or `dense` (every weight trained).
-        var kind: Kind
-        var architecture: String
-        var `init`: String
-        var seed: Int64?
-        var keep: Double
-        var pytorch: PyTorchResult
-        var training: Training?
+        public var kind: Kind
+        public var architecture: String
+        public var `init`: String
+        public var seed: Int64?
+        public var keep: Double
+        public var pytorch: PyTorchResult
+        public var training: Training?
     }
 
     /// What a bundled model is.
-    enum Kind: String, Codable {
+    public enum Kind: String, Codable {
         case subnetwork
         case dense
     }
 
     /// What PyTorch measured on the same test split, with the exported weights.
-    struct PyTorchResult: Decodable {
-        var correct: Int
-        var accuracy: Double
+    public struct PyTorchResult: Decodable {
+        public var correct: Int
+        public var accuracy: Double
         /// The same weights with every weight kept (subnetworks only).
-        var randomWeightsCorrect: Int?
+        public var randomWeightsCorrect: Int?
     }
 
     /// How the model was trained (shown, not checked).
-    struct Training: Codable {
-        var epochs: Int?
-        var optimizer: String?
-        var lr: Double?
-        var batchSize: Int?
-        var trainImages: Int?
-        var seconds: Double?
-        var torch: String?
+    public struct Training: Codable {
+        public var epochs: Int?
+        public var optimizer: String?
+        public var lr: Double?
+        public var batchSize: Int?
+        public var trainImages: Int?
+        public var seconds: Double?
+        public var torch: String?
     }
 }
 
-extension DemoManifest {
+extension BundleManifest {
     /// Reads and checks `manifest.json` in `directory`: format and version, the files it names exist, counts in range.
-    static func load(directory: URL) throws -> DemoManifest {
+    public static func load(directory: URL) throws -> BundleManifest {
         let path = directory.appendingPathComponent("manifest.json").path
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SupermaskError(file: path, FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file: the bundle has no manifest")
@@ -89,7 +90,7 @@ extension DemoManifest {
             guard header.version == Self.formatVersion else {
                 throw SupermaskError(file: path, "version \(header.version) is not supported (this supermask reads version \(Self.formatVersion))")
             }
-            let manifest = try decoder.decode(DemoManifest.self, from: data)
+            let manifest = try decoder.decode(BundleManifest.self, from: data)
             try manifest.check(directory: directory)
             return manifest
         } catch let error as DecodingError {
