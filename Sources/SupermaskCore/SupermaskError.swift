@@ -13,9 +13,11 @@ public struct SupermaskError: Error, CustomStringConvertible, Equatable, Sendabl
         self.message = message
     }
 
+    /// `file: message` on one line: any control character that reached the path or the message (from a file name
+    /// or a string inside the file) is escaped, so the error cannot break the line or drive the terminal.
     public var description: String {
-        if let file { return "\(file): \(message)" }
-        return message
+        let line = file.map { "\($0): \(message)" } ?? message
+        return line.withControlCharactersEscaped
     }
 
     /// The same error, attributed to `file` unless it already names one.
