@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "SupermaskCore", targets: ["SupermaskCore"]),
         .library(name: "SupermaskHDF5", targets: ["SupermaskHDF5"]),
         .library(name: "SupermaskEngine", targets: ["SupermaskEngine"]),
+        .library(name: "SupermaskTorchInit", targets: ["SupermaskTorchInit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -27,6 +28,12 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // The .smask container: sections with CRCs, mask coders, the seeded weight generator.
         .target(name: "SupermaskFormat", dependencies: ["SupermaskCore", "CZlib"]),
+
+        // MARK: torch init targets
+        // PyTorch's CPU generator (MT19937, uniform_, normal_) and hidden-networks' draw order: the released models'
+        // initial weights and scores from a torch seed, bit for bit (docs/torch-init.md); optimised in debug builds
+        // too, since tests and loads regenerate tens of millions of numbers.
+        .target(name: "SupermaskTorchInit", dependencies: ["SupermaskCore"], swiftSettings: [.unsafeFlags(["-O"])]),
 
         // MARK: vision targets
         // libjpeg-turbo's libjpeg API (Debian: libjpeg62-turbo-dev), wrapped in C because it reports errors by longjmp.
@@ -78,6 +85,7 @@ let package = Package(
         ),
         .testTarget(name: "SupermaskCLITests", dependencies: ["SupermaskCLI", "SupermaskTestSupport"], exclude: ["Golden"]),
         // MARK: more test targets
+        .testTarget(name: "SupermaskTorchInitTests", dependencies: ["SupermaskTorchInit", "SupermaskCore"]),
         .testTarget(name: "SupermaskZooTests", dependencies: ["SupermaskZoo", "SupermaskCLI", "SupermaskCore", "SupermaskTestSupport"]),
         .testTarget(name: "SupermaskDatasetsTests", dependencies: ["SupermaskDatasets", "SupermaskCore"]),
         .testTarget(
