@@ -17,8 +17,11 @@ main.py imports tensorboard, tqdm and torchvision (for its data sets); none is u
 replaces those modules with empty ones. Needs torch; the Swift tests only read the outputs.
 
 Usage: python3 tools/make_torch_init_fixtures.py --hidden-networks DIR [--out DIR] [--large]
+       python3 tools/make_torch_init_fixtures.py --hidden-networks DIR --checkpoint ARCH INIT CAPABILITY OUT.pth
   DIR is a checkout of https://github.com/allenai/hidden-networks (read at commit dddf2d0).
   --large also builds ResNet50 and WideResNet50_2 (about 2 GB of memory and a few minutes).
+  --checkpoint builds one model unseeded (INIT usc or ukn, CAPABILITY avx2 or default) and saves it as main.py
+  saves its initial state; the torch seed is printed (for measuring big containers; not a fixture).
 """
 
 import argparse
@@ -128,6 +131,7 @@ def main():
     parser.add_argument("--hidden-networks", help="checkout of allenai/hidden-networks")
     parser.add_argument("--out", default=os.path.join(ROOT, "Tests", "Fixtures", "torch-init"))
     parser.add_argument("--large", action="store_true", help="also ResNet50 and WideResNet50_2")
+    parser.add_argument("--checkpoint", nargs=4, metavar=("ARCH", "INIT", "CAPABILITY", "OUT"))
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.worker:
@@ -136,6 +140,14 @@ def main():
     if not options.hidden_networks:
         parser.error("--hidden-networks DIR is required")
     hidden_networks = os.path.abspath(options.hidden_networks)
+    if options.checkpoint:
+        arch, init, capability, out = options.checkpoint
+        configs = {name: (usc, ukn, rate) for name, usc, ukn, rate in SMALL + LARGE}
+        usc, ukn, prune_rate = configs[arch]
+        case = run_case(hidden_networks, arch, usc if init == "usc" else ukn, prune_rate, capability, None,
+                        checkpoint=os.path.abspath(out))
+        print(case["torch_seed"])
+        return
     os.makedirs(options.out, exist_ok=True)
     cases = []
     for arch, usc, ukn, prune_rate in SMALL + (LARGE if options.large else []):
