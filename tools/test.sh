@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-dependencies.sh
 swift test
-python3 -m pytest -q tools/tests
+python3 -m pytest -q tools/tests python/tests
