@@ -12,6 +12,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // Tensors, bit-packed masks, the architecture catalogue, the model type, `.npy` I/O.
@@ -45,6 +46,13 @@ let package = Package(
         // body; optimised even in debug builds so that tests of the fast path stay fast.
         .target(name: "CSupermaskKernels", cSettings: [.unsafeFlags(["-O3"])]),
 
+        // A subnetwork as a dense ONNX model, through swift-protobuf's code for the part of onnx.proto it writes.
+        .target(
+            name: "SupermaskONNX",
+            dependencies: ["SupermaskCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["onnx-subset.proto"]
+        ),
+
         // MARK: zoo targets
         // The model zoo: the registry (models/zoo.json), resumable HTTP downloads, verification and conversion of releases.
         .target(name: "SupermaskZoo", dependencies: ["SupermaskCore", "SupermaskHDF5", "SupermaskFormat"]),
@@ -65,6 +73,7 @@ let package = Package(
                 "SupermaskDatasets",
                 "SupermaskVision",
                 "SupermaskFormat",
+                "SupermaskONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -80,6 +89,7 @@ let package = Package(
         // MARK: more test targets
         .testTarget(name: "SupermaskZooTests", dependencies: ["SupermaskZoo", "SupermaskCLI", "SupermaskCore", "SupermaskTestSupport"]),
         .testTarget(name: "SupermaskDatasetsTests", dependencies: ["SupermaskDatasets", "SupermaskCore"]),
+        .testTarget(name: "SupermaskONNXTests", dependencies: ["SupermaskONNX", "SupermaskCore", "SupermaskTestSupport"]),
         .testTarget(
             name: "SupermaskVisionTests",
             dependencies: ["SupermaskVision", "SupermaskEngine", "SupermaskHDF5", "SupermaskCore"]
