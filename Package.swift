@@ -32,7 +32,7 @@ let package = Package(
         // libjpeg-turbo's libjpeg API (Debian: libjpeg62-turbo-dev), wrapped in C because it reports errors by longjmp.
         .target(name: "CTurboJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
         // libpng (Debian: libpng-dev), wrapped in C for the same reason.
-        .target(name: "CPNG", linkerSettings: [.linkedLibrary("png")]),
+        .target(name: "CPNG", linkerSettings: [.linkedLibrary("png"), .linkedLibrary("z")]),
         // Pillow + torchvision-exact decoding and preprocessing, ImageNet datasets, the evaluation pipeline;
         // optimised in debug builds too, so that tests which resize images and digest model files stay fast.
         .target(
