@@ -1,4 +1,13 @@
 import Foundation
+import SupermaskCore
+
+/// `text` made safe for one line of output: control characters escaped (as by `escapedForDisplay`, backslashes left
+/// alone, so text that already escaped its parts is not escaped twice) and cut after `limit` characters. For
+/// messages that embed strings from files, such as an importer's warnings.
+func oneLine(_ text: String, limit: Int = 500) -> String {
+    let escaped = text.withControlCharactersEscaped
+    return escaped.count > limit ? escaped.prefix(limit) + "…" : escaped
+}
 
 /// Writes one line to standard error.
 func printError(_ line: String) {
@@ -15,4 +24,15 @@ func reportJSON<Value: Encodable>(_ value: Value) throws -> Data {
 /// Prints `value` as one JSON document.
 func printJSON<Value: Encodable>(_ value: Value) throws {
     print(String(decoding: try reportJSON(value), as: UTF8.self))
+}
+
+/// Prints `value`, a report about `file`, as one JSON document; a value JSON cannot hold (a NaN or an infinity
+/// that reached a report) is one line naming the file and the key instead of Foundation's EncodingError.
+func printJSON<Value: Encodable>(_ value: Value, about file: String) throws {
+    do {
+        try printJSON(value)
+    } catch EncodingError.invalidValue(let invalid, let context) {
+        let key = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+        throw SupermaskError(file: file, "\(key.drop { $0 == "." }) is \(invalid), which JSON cannot hold")
+    }
 }
