@@ -69,7 +69,7 @@ public enum ImageDecoder {
         var message = [CChar](repeating: 0, count: 200)
         let bytes = raw.baseAddress?.assumingMemoryBound(to: UInt8.self)
         let decoder = sm_jpeg_open(
-            bytes, raw.count, Int32(limits.maxJPEGScans), limits.jpegWorkingMemory, &header, &status, &message, message.count)
+            bytes, raw.count, Int32(clamping: limits.maxJPEGScans), limits.jpegWorkingMemory, &header, &status, &message, message.count)
         defer { sm_jpeg_close(decoder) }
         guard let decoder else { throw jpegError(status, message, limits: limits) }
         let size = Header(format: .jpeg, width: Int(header.width), height: Int(header.height))

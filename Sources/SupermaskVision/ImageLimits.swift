@@ -46,12 +46,18 @@ public struct ImageLimits: Sendable, Equatable {
     }
 
     /// Images above this many pixels are refused (Pillow's DecompressionBombError level).
-    public var errorPixels: Int { 2 * maxPixels }
+    public var errorPixels: Int { Self.saturating(maxPixels, times: 2) }
 
     /// libjpeg's working memory: a progressive or multi-scan JPEG keeps every DCT coefficient (2 bytes per sample,
     /// 6 bytes per pixel at 4:4:4), so 6 bytes per pixel of `maxPixels` lets every such image up to the warning
     /// level decode (537 MB at the default).
-    public var jpegWorkingMemory: Int { 6 * maxPixels }
+    public var jpegWorkingMemory: Int { Self.saturating(maxPixels, times: 6) }
+
+    /// `value · factor`, or `Int.max` when that overflows (limits that skipped `validated`).
+    private static func saturating(_ value: Int, times factor: Int) -> Int {
+        let (product, overflow) = value.multipliedReportingOverflow(by: factor)
+        return overflow ? Int.max : product
+    }
 
     /// Pixels of a `width` × `height` image as Pillow counts them (`max(1, w) * max(1, h)`).
     static func pixels(width: Int, height: Int) -> Int {

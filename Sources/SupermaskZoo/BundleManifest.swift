@@ -91,24 +91,35 @@ extension BundleManifest {
             throw SupermaskError(file: path, "\(size) bytes, more than the \(largestFileBytes) a manifest may hold")
         }
         guard let data = FileManager.default.contents(atPath: path) else { throw SupermaskError(file: path, "cannot read the file") }
+        do {
+            return try parse(data, directory: directory)
+        } catch let error as SupermaskError {
+            throw error.inFile(path)
+        }
+    }
+
+    /// The manifest in `data`, checked as `load` checks it, with the files it names looked up in `directory`;
+    /// errors name no file.
+    public static func parse(_ data: Data, directory: URL) throws -> BundleManifest {
+        guard data.count <= largestFileBytes else {
+            throw SupermaskError("\(data.count) bytes, more than the \(largestFileBytes) a manifest may hold")
+        }
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         do {
             // Format and version first: another kind of file, or a later version, is not reported as a missing field.
             let header = try decoder.decode(Header.self, from: data)
             guard header.format == Self.formatName else {
-                throw SupermaskError(file: path, "format '\(header.format.escapedForDisplay(limit: 60))' is not '\(Self.formatName)'")
+                throw SupermaskError("format '\(header.format.escapedForDisplay(limit: 60))' is not '\(Self.formatName)'")
             }
             guard header.version == Self.formatVersion else {
-                throw SupermaskError(file: path, "version \(header.version) is not supported (this supermask reads version \(Self.formatVersion))")
+                throw SupermaskError("version \(header.version) is not supported (this supermask reads version \(Self.formatVersion))")
             }
             let manifest = try decoder.decode(BundleManifest.self, from: data)
             try manifest.check(directory: directory)
             return manifest
         } catch let error as DecodingError {
-            throw SupermaskError(file: path, error.oneLine.escapedForDisplay(limit: 300))
-        } catch let error as SupermaskError {
-            throw error.inFile(path)
+            throw SupermaskError(error.oneLine.escapedForDisplay(limit: 300))
         }
     }
 
