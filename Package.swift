@@ -32,8 +32,8 @@ let package = Package(
         // MARK: vision targets
         // libjpeg-turbo's libjpeg API (Debian: libjpeg62-turbo-dev), wrapped in C because it reports errors by longjmp.
         .target(name: "CTurboJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
-        // libpng (Debian: libpng-dev), wrapped in C for the same reason.
-        .target(name: "CPNG", linkerSettings: [.linkedLibrary("png")]),
+        // libpng (Debian: libpng-dev), wrapped in C for the same reason; zlib to tell a short image stream from a cut one.
+        .target(name: "CPNG", linkerSettings: [.linkedLibrary("png"), .linkedLibrary("z")]),
         // Pillow + torchvision-exact decoding and preprocessing, ImageNet datasets, the evaluation pipeline;
         // optimised in debug builds too, so that tests which resize images and digest model files stay fast.
         .target(
@@ -85,7 +85,11 @@ let package = Package(
             name: "SupermaskEngineTests",
             dependencies: ["SupermaskEngine", "SupermaskHDF5", "SupermaskCore", "SupermaskTestSupport"]
         ),
-        .testTarget(name: "SupermaskCLITests", dependencies: ["SupermaskCLI", "SupermaskTestSupport"], exclude: ["Golden"]),
+        .testTarget(
+            name: "SupermaskCLITests",
+            dependencies: ["SupermaskCLI", "SupermaskTestSupport", "SupermaskFormat", "SupermaskHDF5", "SupermaskCore"],
+            exclude: ["Golden"]
+        ),
         // MARK: more test targets
         .testTarget(name: "SupermaskZooTests", dependencies: ["SupermaskZoo", "SupermaskCLI", "SupermaskCore", "SupermaskTestSupport"]),
         .testTarget(name: "SupermaskDatasetsTests", dependencies: ["SupermaskDatasets", "SupermaskCore"]),
