@@ -15,7 +15,10 @@ struct ModelOptions: ParsableArguments {
     var keep: Double?
 
     /// Loads the model with the overrides applied.
-    func load() throws -> Model {
+    func load() throws -> Model { try loadWithStatistics().model }
+
+    /// Loads the model with the overrides applied, and what each layer takes when the file is a container.
+    func loadWithStatistics() throws -> (model: Model, statistics: ContainerStatistics?) {
         if model.hasSuffix(".pth") || model.hasSuffix(".pt") {
             throw SupermaskError(file: model, "a PyTorch checkpoint; convert it first: python3 tools/pth2h5.py \(model) OUT.h5")
         }
@@ -23,7 +26,8 @@ struct ModelOptions: ParsableArguments {
             guard arch == nil, keep == nil else {
                 throw SupermaskError(file: model, "a .smask container stores its architecture and masks; --arch and --keep do not apply")
             }
-            return try ContainerReader.load(path: model).model
+            let (loaded, statistics) = try ContainerReader.load(path: model)
+            return (loaded, statistics)
         }
         var options = CheckpointImporter.Options()
         if let arch {
@@ -33,7 +37,7 @@ struct ModelOptions: ParsableArguments {
             options.architecture = architecture
         }
         if let keep { options.keep = try KeepFraction(keep) }
-        return try CheckpointImporter.load(path: model, options: options)
+        return (try CheckpointImporter.load(path: model, options: options), nil)
     }
 }
 

@@ -1,4 +1,4 @@
-"""The three mask coders of docs/format.md §5: raw, Deflate and the enumerative range coder.
+"""The mask coders of docs/format.md §5: raw, Deflate, the enumerative range coder and the initial-scores coder.
 
 A mask is one bit per weight in PyTorch's flat order (out, in, kh, kw), 1 = kept; decoded masks are numpy
 boolean arrays of that length.
@@ -9,8 +9,9 @@ import numpy as np
 
 from .errors import ContainerError
 
-RAW, DEFLATE, ENUMERATIVE = 0, 1, 2
-CODER_NAMES = {RAW: "raw", DEFLATE: "deflate", ENUMERATIVE: "enumerative"}
+RAW, DEFLATE, ENUMERATIVE, INITIAL_SCORES = 0, 1, 2, 3
+CODER_NAMES = {RAW: "raw", DEFLATE: "deflate", ENUMERATIVE: "enumerative", INITIAL_SCORES: "initial-scores"}
+MAXIMUM_LOG2_BINS, MAXIMUM_LOG2_CONTEXTS = 8, 12
 
 
 def unpack(packed, count):
@@ -82,12 +83,78 @@ def decode_enumerative(coded, count, kept):
     return np.frombuffer(bytes(bits), dtype=np.uint8).astype(bool)
 
 
+def rank_bins(values, log2_count):
+    """Each position's bin among 2^log2_count equal quantiles of |value| (docs/format.md §5.2): ⌊rank · B / n⌋, the
+    rank ordering (|value| bit pattern, position), all in integers."""
+    count = len(values)
+    if log2_count == 0 or count == 0:
+        return np.zeros(count, dtype=np.int64)
+    magnitudes = np.asarray(values, dtype=np.float32).view(np.uint32) & np.uint32(0x7FFFFFFF)
+    order = np.argsort(magnitudes, kind="stable")  # stable: equal magnitudes stay in position order
+    ranks = np.empty(count, dtype=np.int64)
+    ranks[order] = np.arange(count, dtype=np.int64)
+    return (ranks << log2_count) // count
+
+
+def decode_initial_scores(coded, count, kept, scores, weights):
+    """The mask coded by the adaptive coder whose contexts are the quantiles of the layer's initial |scores| (and
+    |weights|) (docs/format.md §5.2): Krichevsky–Trofimov counts per context driving §5.1's range decoder."""
+    data = bytes(coded)
+    if len(data) < 2:
+        raise ContainerError(f"the initial-scores mask has {len(data)} bytes, fewer than its 2-byte header")
+    score_log2, weight_log2 = data[0], data[1]
+    if score_log2 > MAXIMUM_LOG2_BINS or weight_log2 > MAXIMUM_LOG2_BINS or score_log2 + weight_log2 > MAXIMUM_LOG2_CONTEXTS:
+        raise ContainerError(
+            f"the initial-scores mask asks for 2^{score_log2} score bins and 2^{weight_log2} weight bins; "
+            f"at most 2^{MAXIMUM_LOG2_BINS} each and 2^{MAXIMUM_LOG2_CONTEXTS} together")
+    contexts = (rank_bins(scores, score_log2) << weight_log2) | rank_bins(weights, weight_log2)
+    contexts = contexts.tolist()
+    zeros = [0] * (1 << (score_log2 + weight_log2))
+    ones = [0] * (1 << (score_log2 + weight_log2))
+    data = data[2:]
+    length = len(data)
+    bits = bytearray(count)
+    code = int.from_bytes(data[:4] + bytes(max(0, 4 - length)), "big")
+    position = 4
+    rng = 0xFFFFFFFF
+    left_ones = kept
+    for i in range(count):
+        if left_ones == 0:
+            break
+        if left_ones == count - i:
+            bits[i:] = b"\x01" * (count - i)
+            break
+        context = contexts[i]
+        split = rng * (2 * ones[context] + 1) // (2 * (zeros[context] + ones[context]) + 2)
+        if split < 1:
+            split = 1
+        elif split >= rng:
+            split = rng - 1
+        if code < split:
+            bits[i] = 1
+            rng = split
+            ones[context] += 1
+            left_ones -= 1
+        else:
+            code -= split
+            rng -= split
+            zeros[context] += 1
+        while rng < 0x1000000:
+            rng = (rng << 8) & 0xFFFFFFFF
+            code = ((code << 8) | (data[position] if position < length else 0)) & 0xFFFFFFFF
+            position += 1
+    return np.frombuffer(bytes(bits), dtype=np.uint8).astype(bool)
+
+
 def decode_mask(coder, coded, count, kept):
-    """The mask of `count` weights, `kept` of them set, stored by `coder`."""
+    """The mask of `count` weights, `kept` of them set, stored by `coder` (not the initial-scores coder, which needs
+    the layer's regenerated scores: `decode_initial_scores`)."""
     if coder == RAW:
         return _check_packed(coded, count, kept)
     if coder == DEFLATE:
         return _check_packed(_inflate(coded, (count + 7) // 8), count, kept)
     if coder == ENUMERATIVE:
         return decode_enumerative(coded, count, kept)
+    if coder == INITIAL_SCORES:
+        raise ContainerError("the initial-scores coder needs the layer's regenerated initial scores")
     raise ContainerError(f"unknown mask coder {coder}")
