@@ -29,7 +29,10 @@ let package = Package(
         // zlib (Debian: zlib1g-dev): crc32 and Deflate for the .smask container.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // The .smask container: sections with CRCs, mask coders, the seeded weight generator, torch-seed weights.
-        .target(name: "SupermaskFormat", dependencies: ["SupermaskCore", "SupermaskTorchInit", "CZlib"]),
+        // Optimised in debug builds too: tests code masks of hundreds of thousands of bits under several contexts.
+        .target(
+            name: "SupermaskFormat", dependencies: ["SupermaskCore", "SupermaskTorchInit", "CZlib"],
+            swiftSettings: [.unsafeFlags(["-O"])]),
 
         // MARK: torch init targets
         // PyTorch's CPU generator (MT19937, uniform_, normal_) and hidden-networks' draw order: the released models'

@@ -1,5 +1,25 @@
 import SupermaskCore
 
+/// What gives each bit of a mask its context: a function of the side information and of the bits coded before it,
+/// computed the same way by the encoder and the decoder.
+protocol MaskContextModel {
+    /// Contexts are 0 ..< `contextCount`.
+    var contextCount: Int { get }
+    /// The context of bit `index`; called for index 0, 1, … in order, each once.
+    mutating func context(at index: Int) -> Int
+    /// Bit `index` was `bit`; called after `context(at: index)`.
+    mutating func record(_ bit: Bool, at index: Int)
+}
+
+/// Contexts fixed in advance, one per bit.
+struct FixedContexts: MaskContextModel {
+    let contexts: [UInt16]
+    let contextCount: Int
+
+    func context(at index: Int) -> Int { Int(contexts[index]) }
+    func record(_ bit: Bool, at index: Int) {}
+}
+
 /// Codes a mask of `n` bits with exactly `k` set, bit by bit in flat order, each bit with the adaptive probability
 /// of its context: a binary range coder (LZMA's, the one `EnumerativeMaskCoder` uses) driven by per-context counts.
 ///
@@ -8,9 +28,6 @@ import SupermaskCore
 /// As in the enumerative coder, the bits after the kept count is exhausted (or equals the bits left) are forced
 /// and cost nothing. Specified in docs/format.md §5.2.
 enum AdaptiveMaskCoder {
-    /// The most contexts a coded mask may use (so a decoder's tables never depend on the file).
-    static let maximumContextCount = 1 << 12
-
     /// One context's counts so far.
     struct Counts {
         var zeros: UInt32 = 0
@@ -32,31 +49,32 @@ enum AdaptiveMaskCoder {
         }
     }
 
-    /// The coded bytes of `mask`, whose bit i is coded in context `contexts[i]` (each < `contextCount`).
-    static func encode(_ mask: BitMask, contexts: [UInt16], contextCount: Int) -> [UInt8] {
-        var counts = [Counts](repeating: Counts(), count: contextCount)
+    /// The coded bytes of `mask` with each bit in the context `model` gives it.
+    static func encode<Model: MaskContextModel>(_ mask: BitMask, model: Model) -> [UInt8] {
+        var model = model
+        var counts = [Counts](repeating: Counts(), count: model.contextCount)
         var encoder = EnumerativeMaskCoder.Encoder()
         var kept = mask.keptCount
         var remaining = mask.count
         for index in 0..<mask.count {
             if kept == 0 || kept == remaining { break }
-            let context = Int(contexts[index])
+            let context = model.context(at: index)
             let bit = mask[index]
             encoder.encode(bit: bit, split: counts[context].split(range: encoder.range))
             counts[context].record(bit)
+            model.record(bit, at: index)
             if bit { kept -= 1 }
             remaining -= 1
         }
         return encoder.finish()
     }
 
-    /// The mask of `count` bits with `keptCount` set that `bytes` codes under `contexts`. Missing trailing bytes read
+    /// The mask of `count` bits with `keptCount` set that `bytes` codes under `model`. Missing trailing bytes read
     /// as zero, so any input decodes to some mask with exactly `keptCount` bits in at most `count` steps; the
     /// section CRC catches damage.
-    static func decode(
-        _ bytes: ArraySlice<UInt8>, count: Int, keptCount: Int, contexts: [UInt16], contextCount: Int
-    ) -> BitMask {
-        var counts = [Counts](repeating: Counts(), count: contextCount)
+    static func decode<Model: MaskContextModel>(_ bytes: ArraySlice<UInt8>, count: Int, keptCount: Int, model: Model) -> BitMask {
+        var model = model
+        var counts = [Counts](repeating: Counts(), count: model.contextCount)
         var mask = BitMask(count: count)
         var decoder = EnumerativeMaskCoder.Decoder(bytes)
         var kept = keptCount
@@ -67,9 +85,10 @@ enum AdaptiveMaskCoder {
                 for rest in index..<count { mask.insert(rest) }
                 break
             }
-            let context = Int(contexts[index])
+            let context = model.context(at: index)
             let bit = decoder.decode(split: counts[context].split(range: decoder.range))
             counts[context].record(bit)
+            model.record(bit, at: index)
             if bit {
                 mask.insert(index)
                 kept -= 1

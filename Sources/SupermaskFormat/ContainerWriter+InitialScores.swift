@@ -10,7 +10,7 @@ extension ContainerWriter {
         try record.generator(for: model.architecture).forEachLayer([.weights, .scores]) { tensors in
             let convolution = tensors.layer.convolution
             if let mask = model.parameters(of: convolution).mask, let scores = tensors.scores, let weights = tensors.weights {
-                coded[tensors.layer.index] = CodedMask.smallest(mask, side: MaskSideInformation(scores: scores, weights: weights))
+                coded[tensors.layer.index] = CodedMask.smallest(mask, side: MaskSideInformation(scores: scores, weights: weights, rowLength: convolution.fanIn))
             }
             return true
         }

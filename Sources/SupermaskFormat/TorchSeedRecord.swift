@@ -104,7 +104,7 @@ extension TorchSeedRecord {
                 do {
                     convolutions[name]?.mask = try CodedMask.decode(
                         coder: .initialScores, bytes: coded, count: convolution.weightCount, keptCount: kept,
-                        side: MaskSideInformation(scores: scores, weights: weights))
+                        side: MaskSideInformation(scores: scores, weights: weights, rowLength: convolution.fanIn))
                 } catch let error as SupermaskError {
                     throw SupermaskError("convolution '\(name)': \(error.message)")
                 }

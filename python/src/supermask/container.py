@@ -263,7 +263,8 @@ def _regenerate(torch, layers, pending, convolutions, metadata):
         if index in conditioned:
             coded, kept = pending[index]
             try:
-                mask = decode_initial_scores(coded, layer.convolution.weight_count, kept, scores, weights)
+                mask = decode_initial_scores(coded, layer.convolution.weight_count, kept, scores, weights,
+                                             layer.convolution.fan_in)
             except ContainerError as error:
                 raise ContainerError(f"convolution '{escaped(layer.name)}': {error.message}") from None
             layer.mask = mask.reshape(layer.convolution.weight_shape)

@@ -11,7 +11,7 @@ from .errors import ContainerError
 
 RAW, DEFLATE, ENUMERATIVE, INITIAL_SCORES = 0, 1, 2, 3
 CODER_NAMES = {RAW: "raw", DEFLATE: "deflate", ENUMERATIVE: "enumerative", INITIAL_SCORES: "initial-scores"}
-MAXIMUM_LOG2_BINS, MAXIMUM_LOG2_CONTEXTS = 8, 12
+MAXIMUM_LOG2_BINS, MAXIMUM_LOG2_CONTEXTS = 8, 14
 
 
 def unpack(packed, count):
@@ -89,35 +89,64 @@ def rank_bins(values, log2_count):
     count = len(values)
     if log2_count == 0 or count == 0:
         return np.zeros(count, dtype=np.int64)
+    return (rank_order(values) << log2_count) // count
+
+
+COLUMN_FEATURE, ROW_FEATURE = 1, 2
+HEADER_SIZE = 3
+
+
+def initial_scores_settings(header):
+    """(score log2 bins, weight log2 bins, feature flags) of a coder-3 block's header, checked as the Swift reader does."""
+    score_log2, weight_log2, features = header
+    if features & ~(COLUMN_FEATURE | ROW_FEATURE):
+        raise ContainerError(f"the initial-scores mask has unknown feature flags {features}")
+    contexts = score_log2 + weight_log2 + 2 * bin(features).count("1")
+    if score_log2 > MAXIMUM_LOG2_BINS or weight_log2 > MAXIMUM_LOG2_BINS or contexts > MAXIMUM_LOG2_CONTEXTS:
+        raise ContainerError(
+            f"the initial-scores mask asks for 2^{score_log2} score bins and 2^{weight_log2} weight bins with features "
+            f"{features}; at most 2^{MAXIMUM_LOG2_BINS} bins of each kind and 2^{MAXIMUM_LOG2_CONTEXTS} contexts")
+    return score_log2, weight_log2, features
+
+
+def rank_order(values):
+    """Each position's rank of |value|: order by (|value| bit pattern, position)."""
     magnitudes = np.asarray(values, dtype=np.float32).view(np.uint32) & np.uint32(0x7FFFFFFF)
     order = np.argsort(magnitudes, kind="stable")  # stable: equal magnitudes stay in position order
-    ranks = np.empty(count, dtype=np.int64)
-    ranks[order] = np.arange(count, dtype=np.int64)
-    return (ranks << log2_count) // count
+    ranks = np.empty(len(values), dtype=np.int64)
+    ranks[order] = np.arange(len(values), dtype=np.int64)
+    return ranks
 
 
-def decode_initial_scores(coded, count, kept, scores, weights):
-    """The mask coded by the adaptive coder whose contexts are the quantiles of the layer's initial |scores| (and
-    |weights|) (docs/format.md §5.2): Krichevsky–Trofimov counts per context driving §5.1's range decoder."""
+def decode_initial_scores(coded, count, kept, scores, weights, row_length):
+    """The mask coded by coder 3 (docs/format.md §5.2): Krichevsky–Trofimov counts per context driving §5.1's range
+    decoder; the context is the quantile of the layer's initial |score| (and |weight|), and optionally how the
+    weight's score rank compares with the highest dropped and lowest kept ranks so far in its column and its row."""
     data = bytes(coded)
-    if len(data) < 2:
-        raise ContainerError(f"the initial-scores mask has {len(data)} bytes, fewer than its 2-byte header")
-    score_log2, weight_log2 = data[0], data[1]
-    if score_log2 > MAXIMUM_LOG2_BINS or weight_log2 > MAXIMUM_LOG2_BINS or score_log2 + weight_log2 > MAXIMUM_LOG2_CONTEXTS:
-        raise ContainerError(
-            f"the initial-scores mask asks for 2^{score_log2} score bins and 2^{weight_log2} weight bins; "
-            f"at most 2^{MAXIMUM_LOG2_BINS} each and 2^{MAXIMUM_LOG2_CONTEXTS} together")
-    contexts = (rank_bins(scores, score_log2) << weight_log2) | rank_bins(weights, weight_log2)
-    contexts = contexts.tolist()
-    zeros = [0] * (1 << (score_log2 + weight_log2))
-    ones = [0] * (1 << (score_log2 + weight_log2))
-    data = data[2:]
+    if len(data) < HEADER_SIZE:
+        raise ContainerError(f"the initial-scores mask has {len(data)} bytes, fewer than its {HEADER_SIZE}-byte header")
+    score_log2, weight_log2, features = initial_scores_settings(data[:HEADER_SIZE])
+    if row_length <= 0 or count % row_length:
+        raise ContainerError(f"the layer's rows of {row_length} do not divide its {count} weights")
+    ranks = rank_order(scores) if score_log2 or features else np.zeros(count, dtype=np.int64)
+    contexts = (ranks << score_log2) // max(count, 1) if score_log2 else np.zeros(count, dtype=np.int64)
+    if weight_log2:
+        contexts = (contexts << weight_log2) | rank_bins(weights, weight_log2)
+    contexts, ranks = contexts.tolist(), ranks.tolist()
+    use_column, use_row = bool(features & COLUMN_FEATURE), bool(features & ROW_FEATURE)
+    column_dropped = [-1] * (row_length if use_column else 0)
+    column_kept = [count] * (row_length if use_column else 0)
+    row_dropped, row_kept = -1, count
+    size = 1 << (score_log2 + weight_log2 + 2 * (use_column + use_row))
+    zeros, ones = [0] * size, [0] * size
+    data = data[HEADER_SIZE:]
     length = len(data)
     bits = bytearray(count)
     code = int.from_bytes(data[:4] + bytes(max(0, 4 - length)), "big")
     position = 4
     rng = 0xFFFFFFFF
     left_ones = kept
+    column = 0
     for i in range(count):
         if left_ones == 0:
             break
@@ -125,6 +154,13 @@ def decode_initial_scores(coded, count, kept, scores, weights):
             bits[i:] = b"\x01" * (count - i)
             break
         context = contexts[i]
+        rank = ranks[i]
+        if use_column:
+            context = context << 2 | (2 if rank > column_dropped[column] else 0) | (1 if rank < column_kept[column] else 0)
+        if use_row:
+            if column == 0:
+                row_dropped, row_kept = -1, count
+            context = context << 2 | (2 if rank > row_dropped else 0) | (1 if rank < row_kept else 0)
         split = rng * (2 * ones[context] + 1) // (2 * (zeros[context] + ones[context]) + 2)
         if split < 1:
             split = 1
@@ -135,14 +171,25 @@ def decode_initial_scores(coded, count, kept, scores, weights):
             rng = split
             ones[context] += 1
             left_ones -= 1
+            if use_column and rank < column_kept[column]:
+                column_kept[column] = rank
+            if rank < row_kept:
+                row_kept = rank
         else:
             code -= split
             rng -= split
             zeros[context] += 1
+            if use_column and rank > column_dropped[column]:
+                column_dropped[column] = rank
+            if rank > row_dropped:
+                row_dropped = rank
         while rng < 0x1000000:
             rng = (rng << 8) & 0xFFFFFFFF
             code = ((code << 8) | (data[position] if position < length else 0)) & 0xFFFFFFFF
             position += 1
+        column += 1
+        if column == row_length:
+            column = 0
     return np.frombuffer(bytes(bits), dtype=np.uint8).astype(bool)
 
 
