@@ -49,8 +49,8 @@ struct Eval: ParsableCommand {
     @OptionGroup var engineOptions: EngineOptions
 
     func validate() throws {
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-        guard decodeThreads >= 1 else { throw ValidationError("--decode-threads must be at least 1") }
+        try EngineOptions.validateBatchSize(batchSize, option: "--batch-size")
+        try EngineOptions.validateThreads(decodeThreads, option: "--decode-threads")
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if synsets != nil && labels == nil { throw ValidationError("--synsets goes with --labels") }
         do { _ = try Shard(parsing: shard) } catch let error as SupermaskError { throw ValidationError(error.message) }
@@ -69,11 +69,17 @@ struct Eval: ParsableCommand {
             let facts = try ModelFacts(model: model, file: modelOptions.model)
             let images = dataset.selection(limit: limit, shard: shard)
             let settings = EvaluationSettings(batchSize: batchSize, decodeThreads: decodeThreads, strict: strict)
+            let crop = settings.transform.cropSize
+            do {
+                try modelOptions.limits.checkBatch(images: batchSize, imageShape: [3, crop, crop], for: model.architecture)
+            } catch let error as SupermaskError {
+                throw error.inFile(modelOptions.model)
+            }
 
             let csv = try predictions.map { try PredictionsWriter(path: $0, folder: dataset.folder) }
             var progressLine = ProgressLine()
             let progress = try EvaluationPipeline.run(
-                images, engine: engineOptions.makeEngine(for: model), settings: settings
+                images, engine: engineOptions.makeEngine(for: model, limits: modelOptions.limits), settings: settings
             ) { event in
                 switch event {
                 case .imageFailed(let path, let problem):
