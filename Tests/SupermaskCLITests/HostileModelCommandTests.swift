@@ -27,7 +27,7 @@ import Testing
     }
 
     /// `fc.h5` exported as an fp32 container whose first convolution's last kept weight is then set to NaN, the
-    /// section's CRC recomputed (docs/format.md §3: the weights block ends the CONV payload).
+    /// section's CRC recomputed (docs/format.md §5: the weights block ends the CONV payload).
     private func containerWithANaNWeight() throws -> String {
         let path = temporary(".smask")
         let export = try CommandRunner.run("export", CommandRunner.fixture("fc.h5"), "--weights", "fp32", "-o", path)
