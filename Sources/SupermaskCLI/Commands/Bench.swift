@@ -37,6 +37,12 @@ struct Bench: ParsableCommand {
     @Flag(help: "Time every layer's kernel candidates afresh instead of using the kernel cache.")
     var noKernelCache = false
 
+    @Option(help: """
+        The fast engine's kernel table: avx512, avx2, portable or reference (scalar C). Default: the fastest one \
+        this CPU runs; a table the CPU lacks a feature for falls back to that.
+        """)
+    var kernels: InstructionSet?
+
     @Flag(help: "Print one JSON document.")
     var json = false
 
@@ -54,9 +60,10 @@ struct Bench: ParsableCommand {
             var report = BenchReport(
                 file: modelOptions.model, architecture: model.architecture.name, engine: engine.rawValue,
                 instructionSet: engine == .fast ? InstructionSet.best.rawValue : "scalar", runs: runs, warmup: warmup)
+            if let kernels, engine == .fast, kernels.isSupported { report.instructionSet = kernels.rawValue }
             for threadCount in threads.values {
                 let planStart = DispatchTime.now()
-                let runner = Self.makeEngine(engine, model: model, threads: threadCount, kernelCache: !noKernelCache)
+                let runner = makeEngine(model: model, threads: threadCount)
                 let planSeconds = seconds(since: planStart)
                 for batchSize in batchSizes.values {
                     let input = syntheticInput(model.architecture, batchSize: batchSize)
@@ -87,8 +94,13 @@ struct Bench: ParsableCommand {
     }
 
     /// The engine to time; a concrete `FastEngine` when fast, so the layer profile is available.
-    private static func makeEngine(_ kind: EngineKind, model: Model, threads: Int, kernelCache: Bool) -> any InferenceEngine {
-        EngineOptions.makeEngine(kind, for: model, threads: threads, kernelCache: kernelCache)
+    private func makeEngine(model: Model, threads: Int) -> any InferenceEngine {
+        guard engine == .fast, let kernels else {
+            return EngineOptions.makeEngine(engine, for: model, threads: threads, kernelCache: !noKernelCache)
+        }
+        let cache = noKernelCache ? nil : KernelChoiceCache()
+        return FastEngine(model: model, options: .init(
+            threads: threads, instructionSet: kernels, kernelSelection: .measured(cache: cache)))
     }
 
     /// A fixed pseudo-random batch in [−2, 2) of the architecture's input shape (values like normalised pixels).
@@ -106,6 +118,8 @@ struct Bench: ParsableCommand {
         Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
     }
 }
+
+extension InstructionSet: ExpressibleByArgument {}
 
 /// A comma-separated list of positive integers on the command line (`1,32`).
 struct IntegerList: ExpressibleByArgument {
