@@ -251,7 +251,7 @@ def peak_memory(kind, args, pth, h5, onnx_path):
 def supermask_run(args, h5, batch, threads):
     """One `supermask bench` process timing one batch after its warm-up: (seconds, report)."""
     command = [args.supermask, "bench", h5, "--batch-size", str(batch), "--threads", str(threads), "--runs", "1",
-               "--json"]
+               "--layers", "0", "--json"]
     report = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
     return batch / report["results"][0]["images_per_second"], report
 

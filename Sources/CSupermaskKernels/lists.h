@@ -125,23 +125,30 @@ static void SMK(lists_single)(const float *columns, const int32_t *starts, const
     }
 }
 
-// One function per (kind, tile), each with the table's chain count for that tile as a constant.
-#define SMK_LIST_VARIANT(NAME, TILE, SIGNS)                                                                        \
-    static void SMK(NAME)(const float *columns, const int32_t *starts, const int32_t *splits, const int32_t *rows, \
-                          const float *values, int blocks, int blockBegin, int blockEnd, int outputChannels,       \
-                          int firstOutput, int endOutput, float *partial, const smk_epilogue *e, long first,       \
-                          int count) {                                                                             \
-        SMK(lists_tile)(columns, starts, SIGNS ? splits : 0, rows, values, blocks, blockBegin, blockEnd,          \
-                        outputChannels, firstOutput, endOutput, partial, e, first, count, TILE / 16,              \
-                        smk_accumulator_chains(SMK_TABLE, TILE));                                                  \
+// One function per (kind, tile, vectors computed), each with the table's chain count for the tile as a constant.
+// A tile's last part may hold fewer positions than the tile (196 positions are three tiles of 64 and 4 more): it is
+// computed on only the vectors that hold positions, with the tile's chains (the padding of the lists is a multiple
+// of them), so its sums are the ones the full kernel would have made.
+#define SMK_LIST_VARIANT(KIND, SIGNS, TILE, VECTORS)                                                                  \
+    static void SMK(KIND##_##TILE##_##VECTORS)(const float *columns, const int32_t *starts, const int32_t *splits,    \
+                                               const int32_t *rows, const float *values, int blocks, int blockBegin, \
+                                               int blockEnd, int outputChannels, int firstOutput, int endOutput,     \
+                                               float *partial, const smk_epilogue *e, long first, int count) {       \
+        SMK(lists_tile)(columns, starts, SIGNS ? splits : 0, rows, values, blocks, blockBegin, blockEnd,             \
+                        outputChannels, firstOutput, endOutput, partial, e, first, count, VECTORS,                   \
+                        smk_accumulator_chains(SMK_TABLE, TILE));                                                     \
     }
+#define SMK_LIST_KIND(KIND, SIGNS)                                                                                    \
+    SMK_LIST_VARIANT(KIND, SIGNS, 16, 1)                                                                              \
+    SMK_LIST_VARIANT(KIND, SIGNS, 32, 1) SMK_LIST_VARIANT(KIND, SIGNS, 32, 2)                                         \
+    SMK_LIST_VARIANT(KIND, SIGNS, 64, 1) SMK_LIST_VARIANT(KIND, SIGNS, 64, 2)                                         \
+    SMK_LIST_VARIANT(KIND, SIGNS, 64, 3) SMK_LIST_VARIANT(KIND, SIGNS, 64, 4)
 
-SMK_LIST_VARIANT(signs_16, 16, 1)
-SMK_LIST_VARIANT(signs_32, 32, 1)
-SMK_LIST_VARIANT(signs_64, 64, 1)
-SMK_LIST_VARIANT(sparse_16, 16, 0)
-SMK_LIST_VARIANT(sparse_32, 32, 0)
-SMK_LIST_VARIANT(sparse_64, 64, 0)
+SMK_LIST_KIND(signs, 1)
+SMK_LIST_KIND(sparse, 0)
+
+typedef void (*SMK(list_kernel))(const float *, const int32_t *, const int32_t *, const int32_t *, const float *, int,
+                                 int, int, int, int, int, float *, const smk_epilogue *, long, int);
 
 void SMK(lists)(const float *columns, int tile, const int32_t *starts, const int32_t *splits, const int32_t *rows,
                 const float *values, int blocks, int blockBegin, int blockEnd, int outputChannels, int firstOutput,
@@ -151,12 +158,18 @@ void SMK(lists)(const float *columns, int tile, const int32_t *starts, const int
                           firstOutput, endOutput, partial, e, first);
         return;
     }
-    typeof(&SMK(signs_16)) kernel;
-    switch (tile) {
-    case 16: kernel = splits ? SMK(signs_16) : SMK(sparse_16); break;
-    case 32: kernel = splits ? SMK(signs_32) : SMK(sparse_32); break;
-    default: kernel = splits ? SMK(signs_64) : SMK(sparse_64); break;
-    }
-    kernel(columns, starts, splits, rows, values, blocks, blockBegin, blockEnd, outputChannels, firstOutput,
-           endOutput, partial, e, first, count);
+    // Indexed by the vectors that hold positions, 1 ... tile / 16.
+    static const SMK(list_kernel) signs16[] = {SMK(signs_16_1)};
+    static const SMK(list_kernel) signs32[] = {SMK(signs_32_1), SMK(signs_32_2)};
+    static const SMK(list_kernel) signs64[] = {SMK(signs_64_1), SMK(signs_64_2), SMK(signs_64_3), SMK(signs_64_4)};
+    static const SMK(list_kernel) sparse16[] = {SMK(sparse_16_1)};
+    static const SMK(list_kernel) sparse32[] = {SMK(sparse_32_1), SMK(sparse_32_2)};
+    static const SMK(list_kernel) sparse64[] = {SMK(sparse_64_1), SMK(sparse_64_2), SMK(sparse_64_3), SMK(sparse_64_4)};
+    const int full = tile / 16, used = (count + 15) / 16;
+    const int vectors = used < full ? used : full;
+    const SMK(list_kernel) *kernels = tile == 16 ? (splits ? signs16 : sparse16)
+                                    : tile == 32 ? (splits ? signs32 : sparse32)
+                                                 : (splits ? signs64 : sparse64);
+    kernels[vectors - 1](columns, starts, splits, rows, values, blocks, blockBegin, blockEnd, outputChannels,
+                         firstOutput, endOutput, partial, e, first, count);
 }

@@ -19,7 +19,7 @@ struct KernelSelector {
     }()
 
     /// Changes whenever the candidate set or a kernel changes, so that stale cached choices are not reused.
-    static let candidateSetVersion = 13
+    static let candidateSetVersion = 14
 
     /// The cache key of `layer`.
     func key(for layer: ConvolutionLayer) -> String {

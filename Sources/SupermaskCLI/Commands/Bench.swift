@@ -31,6 +31,9 @@ struct Bench: ParsableCommand {
     @Option(help: "How many of the slowest layers the table lists.")
     var layers = 10
 
+    @Option(help: "Runs of the layer profile; each layer's fastest run is reported (more runs see through other load).")
+    var profileRuns = 3
+
     @Option(help: "The engine: fast or reference.")
     var engine: EngineKind = .fast
 
@@ -49,8 +52,8 @@ struct Bench: ParsableCommand {
     func validate() throws {
         guard batchSizes.values.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--batch-size values must be at least 1") }
         guard threads.values.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--threads values must be at least 1") }
-        guard runs >= 1, warmup >= 0, layers >= 0 else {
-            throw ValidationError("--runs must be at least 1, --warmup and --layers at least 0")
+        guard runs >= 1, warmup >= 0, layers >= 0, profileRuns >= 1 else {
+            throw ValidationError("--runs and --profile-runs must be at least 1, --warmup and --layers at least 0")
         }
     }
 
@@ -78,8 +81,10 @@ struct Bench: ParsableCommand {
                                                 planSeconds: planSeconds))
                 }
                 if let fast = runner as? FastEngine {
-                    let timings = try fast.profile(syntheticInput(model.architecture, batchSize: 1))
-                    report.addLayers(timings, threads: threadCount, count: layers)
+                    if layers > 0 {
+                        let timings = try fast.profile(syntheticInput(model.architecture, batchSize: 1), runs: profileRuns)
+                        report.addLayers(timings, threads: threadCount, count: layers)
+                    }
                     report.kernelChoices = Dictionary(fast.kernelChoices.map { ($0.layer, $0.choice.description) },
                                                       uniquingKeysWith: { first, _ in first })
                 }
