@@ -339,6 +339,8 @@ def main(argv=None):
         for threads in args.threads:
             for batch in args.batch_sizes:
                 row, report = measure_setting(args, h5, onnx_path, shape, model, peers, batch, threads)
+                print("bench_peers: " + ", ".join(f"{k} {v:.2f}" for k, v in row.items() if isinstance(v, float)),
+                      file=sys.stderr, flush=True)
                 rows.append(row)
                 reports.append(report)
         kinds = ["supermask", *[p for p in peers if p != "torch_channels_last"]]

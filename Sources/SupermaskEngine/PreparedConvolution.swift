@@ -20,7 +20,8 @@ final class PreparedConvolution: @unchecked Sendable {
     private let rows: AlignedBuffer<Int32>
     /// sparse: the weight of each entry.
     private let values: AlignedBuffer<Float>
-    /// dense: weights as [outputChannels / 4][depth][4], zero-padded to a multiple of 4 channels.
+    /// dense: weights as [outputChannels / 4][depth][4] (SMK_DENSE_CHANNELS = 4), zero-padded to a multiple of 4
+    /// channels.
     private let packed: AlignedBuffer<Float>
     /// sparse/signs: how many blocks of input rows the lists are split into, and the rows per block.
     private let blocks: Int
@@ -95,10 +96,10 @@ final class PreparedConvolution: @unchecked Sendable {
                 for o in 0..<outputs { scale[o] *= magnitude }
             }
         case .dense:
-            let blocks = (outputs + 3) / 4
-            packed = [Float](repeating: 0, count: blocks * depth * 4)
+            let group = Int(SMK_DENSE_CHANNELS)
+            packed = [Float](repeating: 0, count: (outputs + group - 1) / group * depth * group)
             for o in 0..<outputs {
-                for r in 0..<depth { packed[((o / 4) * depth + r) * 4 + o % 4] = weights[o * depth + r] }
+                for r in 0..<depth { packed[((o / group) * depth + r) * group + o % group] = weights[o * depth + r] }
             }
         }
         self.scale = AlignedBuffer(scale)
