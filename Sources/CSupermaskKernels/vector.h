@@ -2,7 +2,6 @@
 // sums into outputs. Included by table_*.c after defining SMK(name) (the table's function prefix) and SMK_TABLE
 // (its smk_table_id); written in clang's vector extensions, so the one source lowers to one zmm, two ymm or four
 // xmm registers per vector depending on the instruction set the including file targets.
-#include <string.h>
 #include "SupermaskKernels.h"
 
 // The 64-byte vector helpers are always inlined, so no vector value ever crosses a call boundary and the ABI
