@@ -284,7 +284,9 @@ def print_table(rows, columns):
     titles = [COLUMN_TITLES[c] for c in columns]
     print("batch thr " + " ".join(f"{t:>10}" for t in titles) + "  ×DeepSparse  ×best(ORT,OV)  load")
     for r in rows:
-        cells = " ".join(f"{r[c]:>10.1f}" if r.get(c) else f"{'-':>10}" for c in columns)
+        # Two decimals below 10 images/s, where one would hide the differences.
+        cells = " ".join((f"{r[c]:>10.2f}" if r[c] < 10 else f"{r[c]:>10.1f}") if r.get(c) else f"{'-':>10}"
+                         for c in columns)
         deepsparse = f"{r['supermask'] / r['deepsparse']:>11.2f}" if r.get("deepsparse") else f"{'-':>11}"
         dense = max([r[c] for c in ("onnxruntime", "openvino") if r.get(c)], default=None)
         dense_ratio = f"{r['supermask'] / dense:>14.2f}" if dense else f"{'-':>14}"

@@ -28,7 +28,7 @@ def test_a_missing_peer_is_a_dash_not_a_ratio(capsys):
     row = {"batch_size": 1, "threads": 1, "supermask": 12.0, "onnxruntime": 8.0, "loadavg": 0.5}
     bench_peers.print_table([row], ["supermask", "onnxruntime", "deepsparse"])
     line = capsys.readouterr().out.splitlines()[1]
-    assert line.split() == ["1", "1", "12.0", "8.0", "-", "-", "1.50", "0.50"]
+    assert line.split() == ["1", "1", "12.0", "8.00", "-", "-", "1.50", "0.50"]
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/cpuinfo"), reason="needs Linux's /proc/cpuinfo")
