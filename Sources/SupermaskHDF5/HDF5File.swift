@@ -83,7 +83,7 @@ final class HDF5File {
     static func refusal(ofLinkType type: H5L_type_t) -> String? {
         switch type {
         case H5L_TYPE_HARD: return nil
-        case H5L_TYPE_SOFT: return "is a soft link; refused (the layout stores every tensor as a dataset)"
+        case H5L_TYPE_SOFT: return "is a soft link; refused"
         case H5L_TYPE_EXTERNAL: return "is an external link to another file; refused"
         default: return "is a user-defined link; refused"
         }
