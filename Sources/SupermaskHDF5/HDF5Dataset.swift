@@ -100,19 +100,12 @@ final class HDF5Dataset {
         }
     }
 
-    /// The elements converted to float32 by libhdf5.
-    func readFloats(count: Int) throws -> [Float] {
-        guard count > 0 else { return [] }
-        var status: herr_t = -1
-        let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-            status = H5Dread(id, h5shim_native_float(), H5S_ALL, H5S_ALL, hid_t(H5P_DEFAULT), buffer.baseAddress)
-            // On failure the contents are undefined but every element is a plain Float, so any bits will do.
-            initialized = count
-        }
-        guard status >= 0 else {
+    /// Reads the elements, converted to float32 by libhdf5, into `buffer`, which holds exactly as many.
+    func readFloats(into buffer: UnsafeMutableBufferPointer<Float>) throws {
+        guard let start = buffer.baseAddress else { return }
+        guard H5Dread(id, h5shim_native_float(), H5S_ALL, H5S_ALL, hid_t(H5P_DEFAULT), start) >= 0 else {
             throw SupermaskError(file: file, "cannot read dataset \(displayName) (truncated or corrupt file)")
         }
-        return values
     }
 
     private func corrupt(_ what: String) -> SupermaskError {

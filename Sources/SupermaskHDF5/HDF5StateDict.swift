@@ -63,12 +63,23 @@ public enum HDF5ElementType: Sendable, Equatable, CustomStringConvertible {
 
 /// Receives a state dict piece by piece as a reader finds it: attributes first, then tensors.
 ///
-/// The child process streams each piece to its parent as it comes (`StateDictStreamWriter`), so that it never holds
-/// more than one tensor; in process, `StateDictCollector` keeps them.
+/// The child process streams each piece to its parent as it comes (`StateDictStreamWriter`), reading every tensor into
+/// one reused buffer; in process, `StateDictCollector` reads each into the array it keeps.
 protocol StateDictSink {
     mutating func attribute(_ name: String, _ value: MetadataValue) throws
-    /// A tensor; `floats` holds its values for a floating-point type.
-    mutating func tensor(_ name: String, shape: [Int], elementType: HDF5ElementType, floats: [Float]?) throws
+    /// A tensor; `values` reads its elements as float32 when its type is floating point, and is `nil` otherwise.
+    mutating func tensor(_ name: String, shape: [Int], elementType: HDF5ElementType, values: FloatValues?) throws
+}
+
+/// A floating-point dataset's elements, read on request into a buffer the sink provides.
+struct FloatValues {
+    let count: Int
+    let dataset: HDF5Dataset
+
+    /// Reads the `count` elements, converted to float32 by libhdf5, into `buffer` (exactly `count` long).
+    func read(into buffer: UnsafeMutableBufferPointer<Float>) throws {
+        try dataset.readFloats(into: buffer)
+    }
 }
 
 /// Keeps what a reader finds as an `HDF5StateDict`.
@@ -79,7 +90,17 @@ struct StateDictCollector: StateDictSink {
         stateDict.attributes.append((name, value))
     }
 
-    mutating func tensor(_ name: String, shape: [Int], elementType: HDF5ElementType, floats: [Float]?) {
+    mutating func tensor(_ name: String, shape: [Int], elementType: HDF5ElementType, values: FloatValues?) throws {
+        var floats: [Float]?
+        if let values {
+            var failure: (any Error)?
+            floats = [Float](unsafeUninitializedCapacity: values.count) { buffer, initialized in
+                do { try values.read(into: buffer) } catch { failure = error }
+                // Every bit pattern is a Float; on failure the array is dropped below.
+                initialized = values.count
+            }
+            if let failure { throw failure }
+        }
         stateDict.tensors[name] = HDF5Tensor(shape: shape, elementType: elementType, floats: floats)
     }
 }

@@ -39,15 +39,11 @@ public enum HDF5StateDictReader {
         }
         let group = try openStateDict(of: file)
         defer { H5Gclose(group) }
-        let datasets = try inspectMembers(of: group, in: file)
-        for dataset in datasets {
-            let floats: [Float]?
-            if case .float = dataset.elementType {
-                floats = try dataset.handle.readFloats(count: dataset.elementCount)
-            } else {
-                floats = nil
-            }
-            try sink.tensor(dataset.name, shape: dataset.shape, elementType: dataset.elementType, floats: floats)
+        let members = try inspectMembers(of: group, in: file)
+        for member in members {
+            var values: FloatValues?
+            if case .float = member.elementType { values = FloatValues(count: member.elementCount, dataset: member.dataset) }
+            try sink.tensor(member.name, shape: member.shape, elementType: member.elementType, values: values)
         }
     }
 
@@ -85,7 +81,7 @@ public enum HDF5StateDictReader {
     /// A member of `/state_dict`, open and checked, not yet read.
     private struct Member {
         var name: String
-        var handle: HDF5Dataset
+        var dataset: HDF5Dataset
         var shape: [Int]
         var elementType: HDF5ElementType
         var elementCount: Int
@@ -126,7 +122,7 @@ public enum HDF5StateDictReader {
             guard totalBytes <= file.size else {
                 throw SupermaskError(file: file.path, "the tensors' shapes need more bytes than the file holds (\(file.size)); refused")
             }
-            members.append(Member(name: name, handle: dataset, shape: shape, elementType: elementType, elementCount: elementCount))
+            members.append(Member(name: name, dataset: dataset, shape: shape, elementType: elementType, elementCount: elementCount))
         }
         return members
     }

@@ -2,8 +2,9 @@ import Foundation
 import SupermaskCore
 
 /// The child process's side of the state-dict stream (the format: `StateDictStream`): writes each attribute and
-/// tensor to a file descriptor as the reader finds it, tensors' values straight from their arrays.
-struct StateDictStreamWriter: StateDictSink {
+/// tensor to a file descriptor as the reader finds it, each tensor's values straight from the buffer libhdf5 read
+/// them into: one buffer, reused, so that the child's memory is its largest tensor and no more.
+final class StateDictStreamWriter: StateDictSink {
     /// Writing to the descriptor failed: the parent has gone, or stopped reading.
     struct WriteFailure: Error {}
 
@@ -11,18 +12,21 @@ struct StateDictStreamWriter: StateDictSink {
     private var buffer: [UInt8] = []
     private var attributeCount: UInt32 = 0
     private var tensorCount: UInt32 = 0
+    private var scratch = UnsafeMutableBufferPointer<Float>.allocate(capacity: 0)
 
     init(descriptor: Int32) {
         self.descriptor = descriptor
         buffer.reserveCapacity(1 << 16)
     }
 
-    mutating func writeHeader() {
+    deinit { scratch.deallocate() }
+
+    func writeHeader() {
         buffer += StateDictStream.magic
         append(StateDictStream.version)
     }
 
-    mutating func attribute(_ name: String, _ value: MetadataValue) throws {
+    func attribute(_ name: String, _ value: MetadataValue) throws {
         buffer.append(StateDictStream.Tag.attribute.rawValue)
         appendBytes(name)
         switch value {
@@ -40,7 +44,7 @@ struct StateDictStreamWriter: StateDictSink {
         try flushIfFull()
     }
 
-    mutating func tensor(_ name: String, shape: [Int], elementType: HDF5ElementType, floats: [Float]?) throws {
+    func tensor(_ name: String, shape: [Int], elementType: HDF5ElementType, values: FloatValues?) throws {
         buffer.append(StateDictStream.Tag.tensor.rawValue)
         appendBytes(name)
         buffer.append(StateDictStream.ElementClass(elementType).rawValue)
@@ -48,44 +52,47 @@ struct StateDictStreamWriter: StateDictSink {
         append(UInt32(shape.count))
         for dimension in shape { append(UInt64(dimension)) }
         tensorCount += 1
-        if let floats {
-            try flush()
-            try floats.withUnsafeBytes { try write($0) }
-        } else {
-            try flushIfFull()
+        guard let values else { return try flushIfFull() }
+        try flush()
+        if scratch.count < values.count {
+            scratch.deallocate()
+            scratch = .allocate(capacity: values.count)
         }
+        let floats = UnsafeMutableBufferPointer(rebasing: scratch[..<values.count])
+        try values.read(into: floats)
+        try write(UnsafeRawBufferPointer(floats))
     }
 
     /// Ends the stream with a refusal: what the reader found wrong with the file.
-    mutating func writeRefusal(_ message: String) throws {
+    func writeRefusal(_ message: String) throws {
         buffer.append(StateDictStream.Tag.refusal.rawValue)
         appendBytes(String(decoding: message.utf8.prefix(HDF5Limits.maxMessageBytes), as: UTF8.self))
         try flush()
     }
 
     /// Ends the stream after the last tensor.
-    mutating func writeEnd() throws {
+    func writeEnd() throws {
         buffer.append(StateDictStream.Tag.end.rawValue)
         append(attributeCount)
         append(tensorCount)
         try flush()
     }
 
-    private mutating func append<Integer: FixedWidthInteger>(_ value: Integer) {
+    private func append<Integer: FixedWidthInteger>(_ value: Integer) {
         withUnsafeBytes(of: value) { buffer += $0 }
     }
 
     /// A length (u32) and the UTF-8 bytes of `text`.
-    private mutating func appendBytes(_ text: String) {
+    private func appendBytes(_ text: String) {
         append(UInt32(text.utf8.count))
         buffer += text.utf8
     }
 
-    private mutating func flushIfFull() throws {
+    private func flushIfFull() throws {
         if buffer.count >= 1 << 16 { try flush() }
     }
 
-    mutating func flush() throws {
+    func flush() throws {
         try buffer.withUnsafeBytes { try write($0) }
         buffer.removeAll(keepingCapacity: true)
     }
