@@ -43,7 +43,8 @@ struct HDF5AttributeReader {
         guard size <= HDF5Limits.maxTextBytes else { throw tooLong() }
         var buffer = [UInt8](repeating: 0, count: size)
         guard H5Aread(attribute, fileType, &buffer) >= 0 else { throw corrupt() }
-        return String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self)
+        guard let text = HDF5Limits.text(buffer.prefix { $0 != 0 }, limit: HDF5Limits.maxTextBytes) else { throw tooLong() }
+        return text
     }
 
     /// A variable-length string (h5py's default for `str`), which libhdf5 allocates and this frees.
@@ -59,7 +60,9 @@ struct HDF5AttributeReader {
         defer { H5free_memory(pointer) }
         let length = strnlen(pointer, HDF5Limits.maxTextBytes + 1)
         guard length <= HDF5Limits.maxTextBytes else { throw tooLong() }
-        return String(decoding: UnsafeRawBufferPointer(start: pointer, count: length), as: UTF8.self)
+        let bytes = UnsafeRawBufferPointer(start: pointer, count: length)
+        guard let text = HDF5Limits.text(bytes, limit: HDF5Limits.maxTextBytes) else { throw tooLong() }
+        return text
     }
 
     private func corrupt() -> SupermaskError {

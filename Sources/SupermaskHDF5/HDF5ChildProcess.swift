@@ -36,7 +36,9 @@ public struct HDF5ChildProcess: Sendable {
         HDF5ChildProcess(executable: "/proc/self/exe", arguments: [subcommand])
     }
 
+    /// The default `minimumTimeout`.
     public static let defaultMinimumTimeout = Duration.seconds(20)
+    /// The default `bytesPerSecond`: 8 MiB/s.
     public static let defaultBytesPerSecond = 8 << 20
 
     /// How long the child may take for a file of `size` bytes.

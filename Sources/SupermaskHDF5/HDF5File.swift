@@ -130,7 +130,8 @@ private final class LinkListing {
 
     func add(name: UnsafePointer<CChar>, type: H5L_type_t) -> herr_t {
         let length = strnlen(name, HDF5Limits.maxNameBytes + 1)
-        guard length <= HDF5Limits.maxNameBytes else {
+        let bytes = UnsafeRawBufferPointer(start: name, count: length)
+        guard length <= HDF5Limits.maxNameBytes, let decoded = HDF5Limits.text(bytes, limit: HDF5Limits.maxNameBytes) else {
             problem = "a member's name is longer than \(HDF5Limits.maxNameBytes) bytes"
             return -1
         }
@@ -138,8 +139,7 @@ private final class LinkListing {
             problem = "more than \(HDF5Limits.maxTensors) members"
             return -1
         }
-        let bytes = UnsafeRawBufferPointer(start: name, count: length)
-        links.append((String(decoding: bytes, as: UTF8.self), type))
+        links.append((decoded, type))
         return 0
     }
 }
@@ -157,6 +157,9 @@ enum HDF5Name {
         var buffer = [CChar](repeating: 0, count: length + 1)
         let written = buffer.withUnsafeMutableBufferPointer { get($0.baseAddress, length + 1) }
         guard written == length else { throw SupermaskError(file: file, "cannot read \(what) (corrupt file)") }
-        return buffer.withUnsafeBytes { String(decoding: $0.prefix(length), as: UTF8.self) }
+        guard let name = buffer.withUnsafeBytes({ HDF5Limits.text($0.prefix(length), limit: HDF5Limits.maxNameBytes) }) else {
+            throw SupermaskError(file: file, "\(what) is longer than \(HDF5Limits.maxNameBytes) bytes")
+        }
+        return name
     }
 }

@@ -34,4 +34,23 @@ public enum HDF5Limits {
         }
         return count <= maxTensorElements ? count : nil
     }
+
+    /// `bytes` decoded as UTF-8, invalid sequences replaced, if the result still fits in `limit` bytes (each
+    /// replacement character takes 3), else `nil`: what the child sends must pass the parent's same bound.
+    static func text<Bytes: Collection<UInt8>>(_ bytes: Bytes, limit: Int) -> String? {
+        let text = String(decoding: bytes, as: UTF8.self)
+        return text.utf8.count <= limit ? text : nil
+    }
+
+    /// `text` cut at a character boundary to at most `limit` bytes of UTF-8.
+    static func prefix(_ text: String, limit: Int) -> String {
+        var result = ""
+        var count = 0
+        for scalar in text.unicodeScalars {
+            count += UTF8.width(scalar)
+            guard count <= limit else { break }
+            result.unicodeScalars.append(scalar)
+        }
+        return result
+    }
 }

@@ -11,6 +11,7 @@ public struct HDF5StateDict: Sendable {
     /// The datasets of `/state_dict` by name.
     public var tensors: [String: HDF5Tensor]
 
+    /// A state dict of these attributes and tensors.
     public init(attributes: [(key: String, value: MetadataValue)] = [], tensors: [String: HDF5Tensor] = [:]) {
         self.attributes = attributes
         self.tensors = tensors
@@ -26,6 +27,7 @@ public struct HDF5Tensor: Sendable, Equatable {
     /// The elements converted to float32 (by libhdf5), for a floating-point dataset; `nil` for any other type.
     public var floats: [Float]?
 
+    /// A tensor of this shape and type, with its values for a floating-point type.
     public init(shape: [Int], elementType: HDF5ElementType, floats: [Float]? = nil) {
         self.shape = shape
         self.elementType = elementType

@@ -12,8 +12,9 @@ import SupermaskCore
 ///
 /// This is the code the child process runs (`HDF5ChildReader`); `read(path:)` runs it in the calling process.
 public enum HDF5StateDictReader {
-    /// The `layout` attribute's value this reader implements, at `layoutVersion`.
+    /// The `layout` attribute's value this reader implements.
     public static let layoutName = "supermask-state-dict"
+    /// The `layout_version` this reader implements.
     public static let layoutVersion: Int64 = 1
     static let stateDictName = "state_dict"
 

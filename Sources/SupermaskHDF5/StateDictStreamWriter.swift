@@ -66,7 +66,7 @@ final class StateDictStreamWriter: StateDictSink {
     /// Ends the stream with a refusal: what the reader found wrong with the file.
     func writeRefusal(_ message: String) throws {
         buffer.append(StateDictStream.Tag.refusal.rawValue)
-        appendBytes(String(decoding: message.utf8.prefix(HDF5Limits.maxMessageBytes), as: UTF8.self))
+        appendBytes(HDF5Limits.prefix(message, limit: HDF5Limits.maxMessageBytes))
         try flush()
     }
 

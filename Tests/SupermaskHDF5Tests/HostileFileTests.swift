@@ -95,6 +95,22 @@ import Testing
         #expect(try HDF5StateDictReader.read(path: path).attributes.contains { $0.key == "notes" && $0.value.description.count == 65_536 })
     }
 
+    /// 30,000 invalid bytes decode to 30,000 replacement characters, 90,000 bytes of UTF-8: past the limit the
+    /// parent applies to what the child sends, so the reader refuses it rather than send it.
+    @Test func refusesAStringThatOutgrowsTheLimitWhenDecoded() throws {
+        try expectRefusal(Self.tiny(), "the attribute notes is longer than 65536 bytes") { file in
+            let bytes = [UInt8](repeating: 0xFF, count: 30_000)
+            let type = H5Tcopy(h5shim_c_s1())
+            H5Tset_size(type, bytes.count)
+            let space = H5Screate(H5S_SCALAR)
+            let attribute = H5Acreate2(file, "notes", type, space, hid_t(H5P_DEFAULT), hid_t(H5P_DEFAULT))
+            H5Awrite(attribute, type, bytes)
+            H5Aclose(attribute)
+            H5Sclose(space)
+            H5Tclose(type)
+        }
+    }
+
     @Test func refusesAMemberThatIsNotADataset() throws {
         try expectRefusal(Self.tiny(), "/state_dict/b.weight is not a dataset") { file in
             let group = H5Gcreate2(file, "state_dict/b.weight", hid_t(H5P_DEFAULT), hid_t(H5P_DEFAULT), hid_t(H5P_DEFAULT))
