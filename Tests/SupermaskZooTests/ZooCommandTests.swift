@@ -100,7 +100,7 @@ import Testing
 
         let noRegistry = try CommandRunner.run(["zoo", "--registry", bed.root.appendingPathComponent("none.json").path])
         #expect(noRegistry.status == 1)
-        #expect(noRegistry.standardError == "supermask: error: \(bed.root.appendingPathComponent("none.json").path): cannot read the zoo registry\n")
+        #expect(noRegistry.standardError == "supermask: error: \(bed.root.appendingPathComponent("none.json").path): no such file\n")
     }
 
     @Test func theDefaultDownloadDirectoryHonoursXDGCacheHome() throws {
