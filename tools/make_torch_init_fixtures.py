@@ -47,6 +47,18 @@ LARGE = [
     ("WideResNet50_2", "configs/largescale/subnetonly/wideresnet50-usc-unsigned.yaml",
      "configs/largescale/subnetonly/wideresnet50-ukn-unsigned.yaml", 0.3),
 ]
+# The builder's other inits, on Conv4, unseeded: the ablation configs, the scale_fan configs, and inits no config
+# uses, set on the command line (which overrides the config, as in main.py).
+CONV4 = "configs/smallscale/conv4/"
+OTHER_INITS = [
+    ("configs/smallscale/conv4initablation/conv4_uku_unsigned.yml", []),
+    ("configs/smallscale/conv4initablation/conv4_uxn_unsigned.yml", []),
+    (CONV4 + "conv4_sc_unsigned.yml", []),
+    (CONV4 + "conv4_kn_unsigned.yml", []),
+    (CONV4 + "conv4_usc_unsigned.yml", ["--init", "unsigned_constant"]),
+    (CONV4 + "conv4_usc_unsigned.yml", ["--init", "xavier_constant"]),
+    (CONV4 + "conv4_usc_unsigned.yml", ["--init", "standard"]),
+]
 # A seed above 2^32 (only its low 32 bits reach the generator) for the seeded runs.
 SEED = 2**32 + 20191129
 
@@ -61,7 +73,7 @@ def worker(spec):
         stub = types.ModuleType(name)
         stub.SummaryWriter = stub.tqdm = None
         sys.modules[name] = stub
-    sys.argv = ["main.py", "--config", spec["config"], "--prune-rate", str(spec["prune_rate"])]
+    sys.argv = ["main.py", "--config", spec["config"], "--prune-rate", str(spec["prune_rate"])] + spec["extra"]
     if spec["seed"] is not None:
         sys.argv += ["--seed", str(spec["seed"])]
     import main  # noqa: E402  (args.py parses sys.argv on import)
@@ -107,9 +119,9 @@ def worker(spec):
     json.dump(case, sys.stdout)
 
 
-def run_case(hidden_networks, arch, config, prune_rate, capability, seed, checkpoint=None):
+def run_case(hidden_networks, arch, config, prune_rate, capability, seed, checkpoint=None, extra=()):
     spec = {"hidden_networks": hidden_networks, "config": config, "prune_rate": prune_rate, "seed": seed,
-            "profile": CAPABILITIES[capability], "checkpoint": checkpoint}
+            "profile": CAPABILITIES[capability], "checkpoint": checkpoint, "extra": list(extra)}
     env = dict(os.environ, ATEN_CPU_CAPABILITY=capability, OMP_NUM_THREADS="1")
     result = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker", json.dumps(spec)],
                             env=env, capture_output=True, text=True, check=False)
@@ -157,6 +169,9 @@ def main():
                 # Large models: one unseeded run per capability; small ones: seeded and unseeded.
                 for seed in ([None] if large else [SEED, None]):
                     cases.append(run_case(hidden_networks, arch, config, prune_rate, capability, seed))
+    for config, extra in OTHER_INITS:
+        for capability in CAPABILITIES:
+            cases.append(run_case(hidden_networks, "Conv4", config, 0.5, capability, None, extra=extra))
     with tempfile.TemporaryDirectory() as scratch:
         checkpoint = os.path.join(scratch, "fc-ukn.pth")
         case = run_case(hidden_networks, "FC", SMALL[0][2], 0.5, "avx2", None, checkpoint=checkpoint)
