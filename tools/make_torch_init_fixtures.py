@@ -8,6 +8,10 @@ that seed back), then ``main.get_model(args)``. It records, per SubnetConv, the 
 scores (little-endian float32, C order) and their first values, and the next 16 draws after ``get_model`` (the
 stream position). The Swift tests regenerate the same tensors from seed + profile and compare.
 
+Cases: FC, Conv4 and cResNet18 with the usc and ukn configs, seeded and unseeded; with --large, ResNet50 and
+WideResNet50_2 (usc, ukn) unseeded; Conv4 with the builder's other inits and scale_fan, unseeded; each under
+ATEN_CPU_CAPABILITY avx2 and default. The committed fixtures were made with --large (torch 2.13.0+cpu).
+
 Outputs, in --out (default Tests/Fixtures/torch-init):
   manifest.json   every case: arch, init, capability/profile, the seed, torch's version, per-layer digests
   fc-ukn.h5       one FC ukn model built unseeded under avx2 and saved as main.py saves checkpoints, converted
