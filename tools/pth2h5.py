@@ -48,8 +48,10 @@ CONVERTER_ATTRIBUTES = frozenset({
 
 INT64_RANGE = range(-(2**63), 2**63)
 
-# Bounds on what becomes HDF5 names and root attributes. A hidden-networks checkpoint has ten
-# top-level entries with short names and values, and state-dict keys under 60 characters.
+# Bounds on what is written. A hidden-networks checkpoint has ten top-level entries with short names
+# and values, state-dict keys under 60 characters, and at most 522 state-dict tensors
+# (WideResNet-101-2); each dataset costs HDF5 about half a millisecond to create.
+MAX_DATASETS = 1024
 MAX_ROOT_ENTRIES = 256
 MAX_ATTRIBUTE_NAME_BYTES = 255
 MAX_ATTRIBUTE_TEXT_BYTES = 4096
@@ -132,7 +134,7 @@ def convert(in_path, out_path, keep: float | None = None, limits: CheckpointLimi
     except OSError as exc:
         raise ConversionError(out_path, exc.strerror or str(exc)) from None
     except MemoryError:
-        raise ConversionError(out_path, "out of memory while writing the tensors") from None
+        raise ConversionError(in_path, "out of memory while writing its tensors") from None
     arch = entries.get("arch")
     return Conversion(str(out_path), arch if isinstance(arch, str) else None, len(tensors), size, keep)
 
@@ -175,6 +177,8 @@ def _dataset_tensors(state_dict) -> dict[str, TorchArray]:
     """The state dict's tensors keyed by dataset name: the key without a leading `module.`."""
     if not isinstance(state_dict, dict):
         raise CheckpointError(f"state_dict is a {type(state_dict).__name__}, not a dict")
+    if len(state_dict) > MAX_DATASETS:
+        raise CheckpointError(f"the state_dict has {len(state_dict)} entries (at most {MAX_DATASETS})")
     tensors = {}
     for key, value in state_dict.items():
         if not isinstance(value, TorchArray):

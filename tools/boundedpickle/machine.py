@@ -13,10 +13,10 @@ from .scalars import ScalarOpcodes
 class PickleLimits:
     """Bounds on one machine's work, summed over every pickle it loads.
 
-    The defaults are about ten times what the largest hidden-networks checkpoint needs (a
-    WideResNet-101-2 state dict plus its SGD state: roughly 40,000 opcodes, 25,000 objects,
-    4,000 memo entries, nesting 9 deep), and small enough that a machine reaches any of them within
-    about a second.
+    The defaults are 6 to 16 times what the largest hidden-networks checkpoint needs (a
+    WideResNet-101-2 state dict plus its SGD state, tests/craft.py's `resnet_checkpoint`: 31,000
+    opcodes counting the elements calls receive, 14,000 objects, 4,900 memo entries, nesting 5 deep,
+    11-byte ints), and small enough that the machine reaches any of them in well under a second.
     """
 
     opcodes: int = 500_000
@@ -41,8 +41,9 @@ class PickleCallable:
 
 _OPCODE_NAMES = {op.code.encode("latin-1")[0]: op.name for op in pickletools.opcodes}
 _SCALAR_TYPES = (str, int, bool, float, bytes, bytearray, type(None))
-_KEY_TYPES = (str, int, bool)
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _DICT_TYPES = (dict, collections.OrderedDict)
+_CONTAINER_TYPES = frozenset({tuple, list, dict, collections.OrderedDict, set, frozenset})
 _REFUSED_OPCODES = {
     "INST": "it creates instances of arbitrary classes",
     "OBJ": "it creates instances of arbitrary classes",
@@ -187,8 +188,19 @@ class PickleMachine(ScalarOpcodes):
 
     @staticmethod
     def _check_key(key):
-        if type(key) not in _KEY_TYPES:
-            raise PickleError(f"refusing a dict key or set element that is {shown(key)} (only str and int)")
+        """Keys and set elements are str (hashed with a random seed) or 64-bit ints: an int hashes to
+        itself modulo 2**61 - 1, so unbounded ints could all collide and make every insertion slow."""
+        kind = type(key)
+        if kind is str or kind is bool or (kind is int and _INT64_MIN <= key <= _INT64_MAX):
+            return
+        raise PickleError(f"refusing a dict key or set element that is {shown(key)} (only str and 64-bit int)")
+
+    def _charge(self, work: int):
+        """Count `work` element visits (a call's arguments, a state) as opcodes: a pickle can pass one
+        big container to many calls for a few opcodes each."""
+        self.opcodes += work
+        if self.opcodes > self.limits.opcodes:
+            raise PickleError(f"more than {self.limits.opcodes} pickle opcodes")
 
     def _register_result(self, result, function: PickleCallable):
         """Track what a call returned if it is new: a container at its elements' depth + 1, and any
@@ -392,6 +404,7 @@ class PickleMachine(ScalarOpcodes):
             raise PickleError(f"refusing to call {self._describe(function)} (not a callable of the allow-list)")
         if type(args) is not tuple:
             raise PickleError(f"corrupt pickle ({function.name} called with {self._describe(args)} for arguments)")
+        self._charge(len(args) + sum(len(arg) for arg in args if type(arg) in _CONTAINER_TYPES))
         self._contain((args,))
         result = function.call(*args)
         self._register_result(result, function)
@@ -416,5 +429,6 @@ class PickleMachine(ScalarOpcodes):
         if source is None:
             raise PickleError(f"refusing BUILD on {self._describe(target)} (only an object just created by an "
                               "allowed constructor takes state, once)")
+        self._charge(len(state) if type(state) in _CONTAINER_TYPES else 1)
         self._contain((state,))
         source.set_state(target, state)
