@@ -187,7 +187,9 @@ def blocked_on_fifo(tmp_path):
     process = subprocess.Popen([sys.executable, str(PTH2H5), str(fifo), str(tmp_path / "out.h5")],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
-    while "fifo" not in Path(f"/proc/{process.pid}/wchan").read_text() and time.monotonic() < deadline:
+    # The kernel shows a process blocked opening a FIFO as waiting in wait_for_partner (fifo_open before 4.x).
+    while (Path(f"/proc/{process.pid}/wchan").read_text() not in ("wait_for_partner", "fifo_open")
+           and time.monotonic() < deadline):
         time.sleep(0.05)
     return fifo, process
 
