@@ -85,7 +85,7 @@ extension BundleManifest {
             // Format and version first: another kind of file, or a later version, is not reported as a missing field.
             let header = try decoder.decode(Header.self, from: data)
             guard header.format == Self.formatName else {
-                throw SupermaskError(file: path, "format '\(header.format)' is not '\(Self.formatName)'")
+                throw SupermaskError(file: path, "format '\(header.format.escapedForDisplay())' is not '\(Self.formatName)'")
             }
             guard header.version == Self.formatVersion else {
                 throw SupermaskError(file: path, "version \(header.version) is not supported (this supermask reads version \(Self.formatVersion))")
@@ -111,23 +111,24 @@ extension BundleManifest {
         guard !models.isEmpty else { throw SupermaskError("lists no models") }
         var files = [dataset.images, dataset.labels]
         for model in models {
+            let name = model.name.escapedForDisplay()
             guard (0...dataset.count).contains(model.pytorch.correct) else {
-                throw SupermaskError("\(model.name): pytorch.correct \(model.pytorch.correct) is outside 0…\(dataset.count)")
+                throw SupermaskError("\(name): pytorch.correct \(model.pytorch.correct) is outside 0…\(dataset.count)")
             }
             if let random = model.pytorch.randomWeightsCorrect, !(0...dataset.count).contains(random) {
-                throw SupermaskError("\(model.name): pytorch.random_weights_correct \(random) is outside 0…\(dataset.count)")
+                throw SupermaskError("\(name): pytorch.random_weights_correct \(random) is outside 0…\(dataset.count)")
             }
             guard Architecture.named(model.architecture) != nil else {
-                throw SupermaskError("\(model.name): architecture '\(model.architecture)' is not one of \(Architecture.catalogueNames)")
+                throw SupermaskError("\(name): architecture '\(model.architecture.escapedForDisplay())' is not one of \(Architecture.catalogueNames)")
             }
-            guard model.keep > 0, model.keep <= 1 else { throw SupermaskError("\(model.name): keep \(model.keep) is outside (0, 1]") }
+            guard model.keep > 0, model.keep <= 1 else { throw SupermaskError("\(name): keep \(model.keep) is outside (0, 1]") }
             files.append(model.file)
         }
         for file in files {
             // Files are named relative to the bundle, never elsewhere.
-            guard !file.isEmpty, !file.contains("/") else { throw SupermaskError("file name '\(file)' is not a plain name inside the bundle") }
+            guard !file.isEmpty, !file.contains("/") else { throw SupermaskError("file name '\(file.escapedForDisplay())' is not a plain name inside the bundle") }
             guard FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path) else {
-                throw SupermaskError("names \(file), which is not in \(directory.path)")
+                throw SupermaskError("names \(file.escapedForDisplay()), which is not in \(directory.path.escapedPath)")
             }
         }
     }
@@ -137,19 +138,19 @@ extension DecodingError {
     /// What is wrong with a JSON document, in one line naming the key (`models[1].pytorch.correct`).
     var oneLine: String {
         func path(_ keys: [CodingKey]) -> String {
-            keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: ["."])
+            keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue.escapedForDisplay(limit: 80))" }.joined().trimmingCharacters(in: ["."])
         }
-        func detail(_ context: Context) -> String { context.debugDescription.trimmingCharacters(in: [".", " "]) }
+        func detail(_ context: Context) -> String { context.debugDescription.trimmingCharacters(in: [".", " "]).escapedForDisplay() }
         switch self {
         case .keyNotFound(let key, let context):
             let parent = path(context.codingPath)
-            return "missing key '\(parent.isEmpty ? "" : parent + ".")\(key.stringValue.snakeCased)'"
+            return "missing key '\(parent.isEmpty ? "" : parent + ".")\(key.stringValue.snakeCased.escapedForDisplay(limit: 80))'"
         case .typeMismatch(_, let context), .valueNotFound(_, let context):
             return "'\(path(context.codingPath).snakeCased)' has the wrong type: \(detail(context))"
         case .dataCorrupted(let context):
             let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
             let place = path(context.codingPath)
-            guard !place.isEmpty else { return "not valid JSON: \(underlying ?? detail(context))" }
+            guard !place.isEmpty else { return "not valid JSON: \(underlying?.escapedForDisplay() ?? detail(context))" }
             return "'\(place.snakeCased)': \(detail(context))"
         @unknown default:
             return "not a valid manifest"

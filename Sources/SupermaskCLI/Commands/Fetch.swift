@@ -22,19 +22,37 @@ struct Fetch: ParsableCommand {
     @Flag(help: "Only download and check size and SHA-256: no conversion, so no structure check.")
     var noConvert = false
 
+    @Option(help: ArgumentHelp(
+        "The most bytes to download when the registry gives no size (default: 2 GiB).", valueName: "bytes"))
+    var maxBytes: Int = HTTPDownload.defaultMaxBytes
+
+    @Option(help: ArgumentHelp(
+        "Stop the converter after this many seconds (default: 1800).", valueName: "seconds"))
+    var convertTimeout: Int = Int(CheckpointConversion.defaultTimeout)
+
+    func validate() throws {
+        guard maxBytes > 0 else { throw ValidationError("--max-bytes must be positive") }
+        guard (1...604_800).contains(convertTimeout) else { throw ValidationError("--convert-timeout must be 1 to 604800 seconds") }
+    }
+
     func run() throws {
         try reportingErrors {
             let (registry, _) = try zooOptions.loadRegistry()
             var fetcher = ZooFetcher(registry: registry, directory: zooOptions.downloadDirectory)
             fetcher.converts = !noConvert
+            fetcher.maxBytes = maxBytes
+            fetcher.conversionTimeout = TimeInterval(convertTimeout)
             let progress = ZooFetchProgress(name: name)
             let report: ZooFetcher.Report
             do {
                 defer { progress.finish() }
                 report = try fetcher.fetch(name) { progress.show($0) }
+            } catch let interruption as FetchInterrupted {
+                printError("supermask: error: \(SupermaskError(file: interruption.file, "interrupted while converting"))")
+                throw ExitCode(128 + interruption.signal)
             }
             print(report.summary)
-            for warning in report.warnings { printError("supermask: warning: \(warning)") }
+            for warning in report.warnings { printError("supermask: warning: \(warning.escapedForDisplay(limit: 500))") }
         }
     }
 }
