@@ -9,8 +9,11 @@ struct Fetch: ParsableCommand {
         abstract: "Download a released supermask (resuming a partial download), check its size, SHA-256 and structure, and convert it to .h5.",
         discussion: """
             The SHA-256 is checked against the registry's, or, when the registry has none, recorded at the first \
-            fetch (in <file>.fetch.json) and checked at every later one. Converting runs tools/pth2h5.py with \
-            python3 (numpy and h5py); the converted checkpoint must load as the registry's architecture with its \
+            fetch (in <file>.fetch.json) and checked at every later one. Only bytes fetch downloaded itself get a \
+            digest recorded: a file found in the download directory without a record is used only when the \
+            registry pins its digest. A download stops at the registry's size, else at --max-bytes. Converting runs \
+            tools/pth2h5.py with python3 (numpy and h5py), stopped after --convert-timeout seconds or when \
+            supermask is interrupted; the converted checkpoint must load as the registry's architecture with its \
             kept-weight count.
             """)
 
@@ -23,11 +26,11 @@ struct Fetch: ParsableCommand {
     var noConvert = false
 
     @Option(help: ArgumentHelp(
-        "The most bytes to download when the registry gives no size (default: 2 GiB).", valueName: "bytes"))
+        "The most bytes to download when the registry gives no size (2 GiB).", valueName: "bytes"))
     var maxBytes: Int = HTTPDownload.defaultMaxBytes
 
     @Option(help: ArgumentHelp(
-        "Stop the converter after this many seconds (default: 1800).", valueName: "seconds"))
+        "Stop the converter after this many seconds.", valueName: "seconds"))
     var convertTimeout: Int = Int(CheckpointConversion.defaultTimeout)
 
     func validate() throws {
