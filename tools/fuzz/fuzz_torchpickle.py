@@ -90,8 +90,10 @@ class Harness:
         from pth2h5 import ConversionError, convert  # imported here so atheris can instrument them
         self.convert, self.conversion_error = convert, ConversionError
         self.templates = Templates()
-        self.directory = Path(tempfile.mkdtemp(prefix="fuzz-torchpickle-", dir=_scratch()))
-        self.source, self.output = self.directory / "input.pth", self.directory / "output.h5"
+        # Removed when the harness is garbage-collected or the interpreter exits.
+        self._directory = tempfile.TemporaryDirectory(prefix="fuzz-torchpickle-", dir=_scratch())
+        directory = Path(self._directory.name)
+        self.source, self.output = directory / "input.pth", directory / "output.h5"
 
     def check(self, data: bytes) -> str:
         """Convert one input: "converted" or "refused"; a finding raises."""
