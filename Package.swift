@@ -12,6 +12,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // Tensors, bit-packed masks, the architecture catalogue, the model type, `.npy` I/O.
@@ -31,8 +32,8 @@ let package = Package(
         // MARK: vision targets
         // libjpeg-turbo's libjpeg API (Debian: libjpeg62-turbo-dev), wrapped in C because it reports errors by longjmp.
         .target(name: "CTurboJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
-        // libpng (Debian: libpng-dev), wrapped in C for the same reason.
-        .target(name: "CPNG", linkerSettings: [.linkedLibrary("png")]),
+        // libpng (Debian: libpng-dev), wrapped in C for the same reason; zlib to tell a short image stream from a cut one.
+        .target(name: "CPNG", linkerSettings: [.linkedLibrary("png"), .linkedLibrary("z")]),
         // Pillow + torchvision-exact decoding and preprocessing, ImageNet datasets, the evaluation pipeline;
         // optimised in debug builds too, so that tests which resize images and digest model files stay fast.
         .target(
@@ -44,6 +45,13 @@ let package = Package(
         // The planned engine's kernels in C vector extensions, compiled for AVX-512 and for the baseline ISA from one
         // body; optimised even in debug builds so that tests of the fast path stay fast.
         .target(name: "CSupermaskKernels", cSettings: [.unsafeFlags(["-O3"])]),
+
+        // A subnetwork as a dense ONNX model, through swift-protobuf's code for the part of onnx.proto it writes.
+        .target(
+            name: "SupermaskONNX",
+            dependencies: ["SupermaskCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["onnx-subset.proto"]
+        ),
 
         // MARK: zoo targets
         // libcurl's easy interface (Debian: libcurl4-openssl-dev), wrapped in C because its options are variadic.
@@ -67,6 +75,7 @@ let package = Package(
                 "SupermaskDatasets",
                 "SupermaskVision",
                 "SupermaskFormat",
+                "SupermaskONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -78,10 +87,15 @@ let package = Package(
             name: "SupermaskEngineTests",
             dependencies: ["SupermaskEngine", "SupermaskHDF5", "SupermaskCore", "SupermaskTestSupport"]
         ),
-        .testTarget(name: "SupermaskCLITests", dependencies: ["SupermaskCLI", "SupermaskTestSupport"], exclude: ["Golden"]),
+        .testTarget(
+            name: "SupermaskCLITests",
+            dependencies: ["SupermaskCLI", "SupermaskTestSupport", "SupermaskFormat", "SupermaskHDF5", "SupermaskCore"],
+            exclude: ["Golden"]
+        ),
         // MARK: more test targets
         .testTarget(name: "SupermaskZooTests", dependencies: ["SupermaskZoo", "SupermaskCLI", "SupermaskCore", "SupermaskTestSupport"]),
         .testTarget(name: "SupermaskDatasetsTests", dependencies: ["SupermaskDatasets", "SupermaskCore"]),
+        .testTarget(name: "SupermaskONNXTests", dependencies: ["SupermaskONNX", "SupermaskCore", "SupermaskTestSupport"]),
         .testTarget(
             name: "SupermaskVisionTests",
             dependencies: ["SupermaskVision", "SupermaskEngine", "SupermaskHDF5", "SupermaskCore"]

@@ -28,6 +28,11 @@ public enum CommandRunner {
     /// The path of the file `name` in Tests/Fixtures.
     public static func fixture(_ name: String) -> String { fixtures.appendingPathComponent(name).path }
 
+    /// The path of the file at `relativePath` from the repository's root (`models/mnist/fc-usc.smask`).
+    public static func repositoryFile(_ relativePath: String) -> String {
+        fixtures.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(relativePath).path
+    }
+
     /// Runs `supermask arguments…`.
     public static func run(_ arguments: String...) throws -> Result {
         try run(arguments)

@@ -3,13 +3,18 @@ import ArgumentParser
 /// The `supermask` command: inspect and run the subnetworks hidden in randomly weighted networks.
 @main
 struct Supermask: ParsableCommand {
+    /// The release this executable is; written into the files it makes (ONNX's producer_version).
+    static let version = "1.0.0"
+
     static let configuration = CommandConfiguration(
         commandName: "supermask",
         abstract: "Inspect and run edge-popup supermasks (What's Hidden in a Randomly Weighted Neural Network?).",
+        version: version,
         subcommands: [
             Inspect.self,
             Infer.self,
             Export.self,
+            Convert.self,
             Init.self,
             Size.self,
             Bench.self,

@@ -1,4 +1,4 @@
-"""tools/smask_generator.py against the Random123 known answers and the files `supermask init` wrote."""
+"""supermask.generator against the Random123 known answers and the files `supermask init` wrote."""
 import json
 import os
 import subprocess
@@ -7,12 +7,12 @@ import zlib
 
 import numpy as np
 import pytest
+from conftest import SOURCE_ENV
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-import smask_generator as gen  # noqa: E402
+from supermask import generator as gen
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "Fixtures", "format")
-TOOL = os.path.join(os.path.dirname(__file__), "..", "smask_generator.py")
+TOOL = [sys.executable, "-m", "supermask.generator"]
 
 
 @pytest.mark.parametrize("counter,key,expected", [
@@ -50,8 +50,8 @@ def test_every_layer_matches_supermask_init():
 @pytest.mark.parametrize("init,seed", [("kaiming-normal", 7), ("signed-constant", 123456789012)])
 def test_command_line_dump_matches_the_committed_layer(tmp_path, init, seed):
     out = tmp_path / "w.npy"
-    subprocess.run([sys.executable, TOOL, "--seed", str(seed), "--layer", "2", "--init", init,
-                    "--shape", "10", "100", "1", "1", "-o", str(out)], check=True)
+    subprocess.run(TOOL + ["--seed", str(seed), "--layer", "2", "--init", init,
+                    "--shape", "10", "100", "1", "1", "-o", str(out)], check=True, env=SOURCE_ENV)
     stored = np.load(os.path.join(FIXTURES, f"fc-{init}-seed{seed}-linear.4.npy"))
     assert np.array_equal(np.load(out).view(np.uint32), stored.view(np.uint32))
 
@@ -65,6 +65,7 @@ def test_signed_constant_magnitudes_match_the_reference_table():
 def test_bad_arguments_are_refused():
     with pytest.raises(ValueError, match="unknown init"):
         gen.weights("uniform", 1, 0, (1, 1, 1, 1))
-    proc = subprocess.run([sys.executable, TOOL, "--seed", "-1", "--layer", "0", "--init", "kaiming-normal",
-                           "--shape", "1", "1", "1", "1", "-o", os.devnull], capture_output=True, text=True)
+    proc = subprocess.run(TOOL + ["--seed", "-1", "--layer", "0", "--init", "kaiming-normal",
+                           "--shape", "1", "1", "1", "1", "-o", os.devnull], capture_output=True, text=True,
+                          env=SOURCE_ENV)
     assert proc.returncode == 2 and "seed must be" in proc.stderr

@@ -1,11 +1,10 @@
-#!/usr/bin/env python3
 """The seeded weight generator of supermask (docs/generator.md), in numpy.
 
 A second implementation of Sources/SupermaskFormat/WeightGenerator.swift: Philox4x32-10 keyed by the
 seed, the layer index in the counter, Box-Muller with a logarithm and cosine built from +, -, *, / only,
-so both produce the same float32 bits. tools/tests/test_generator.py pins both to committed files.
+so both produce the same float32 bits. python/tests/test_generator.py pins both to committed files.
 
-    python3 tools/smask_generator.py --seed 7 --layer 2 --init kaiming-normal --shape 10 100 1 1 -o w.npy
+    python3 -m supermask.generator --seed 7 --layer 2 --init kaiming-normal --shape 10 100 1 1 -o w.npy
 """
 import argparse
 import sys
