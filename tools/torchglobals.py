@@ -125,16 +125,20 @@ class _NumpyDtype:
 
     SPECS = frozenset({"b1", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "f2", "f4", "f8", "c8", "c16"})
 
-    def __init__(self, spec, align=False, copy=True):
-        if type(spec) is not str or spec not in self.SPECS or type(align) is not bool or type(copy) is not bool:
+    def __init__(self, *args):
+        spec, align, copy = _arguments("numpy.dtype", args, 1, 2)
+        flags_are_bools = all(flag is None or type(flag) is bool for flag in (align, copy))
+        if type(spec) is not str or spec not in self.SPECS or not flags_are_bools:
             raise CheckpointError(f"unsupported numpy dtype {shown(spec)} in pickle")
         self.dtype = np.dtype(spec)
 
     def set_state(self, state):
         """numpy's dtype state (version, byteorder, subarray, names, fields, elsize, alignment, flags[, metadata]):
         only a byte order is accepted, as for every plain numeric dtype."""
-        if not (type(state) is tuple and len(state) in (8, 9) and state[0] in (3, 4)
-                and state[1] in ("<", ">", "|", "=") and state[2:5] == (None, None, None)):
+        # Types before values: comparing a numpy array with == gives an array, whose truth value raises.
+        if not (type(state) is tuple and len(state) in (8, 9) and type(state[0]) is int and state[0] in (3, 4)
+                and type(state[1]) is str and state[1] in ("<", ">", "|", "=")
+                and all(part is None for part in state[2:5])):
             raise CheckpointError("unsupported numpy dtype state in pickle")
         if state[1] != "|":
             self.dtype = self.dtype.newbyteorder(state[1])
@@ -151,7 +155,7 @@ def _numpy_scalar(*args):
 def _latin1_encode(*args):
     """Stand-in for _codecs.encode, which protocol-2 pickles use to carry bytes as latin-1."""
     text, encoding = _arguments("_codecs.encode", args, 1, 1)
-    if type(text) is not str or encoding not in ("latin1", "latin-1"):
+    if type(text) is not str or type(encoding) is not str or encoding not in ("latin1", "latin-1"):
         raise CheckpointError("unsupported _codecs.encode call in pickle")
     try:
         return text.encode("latin-1")
@@ -241,6 +245,8 @@ class TorchGlobals:
             "torch._utils._rebuild_tensor_v2", args, 4, 3)
         if not isinstance(storage, Storage):
             raise CheckpointError("a tensor is rebuilt from something that is not a storage")
+        if metadata is not None and type(metadata) not in (dict, collections.OrderedDict):
+            raise CheckpointError("malformed tensor metadata in pickle")
         if metadata:  # conj/neg bits: the stored values are not the tensor's values
             raise CheckpointError("tensors with conj/neg metadata are not supported")
         return self.strided_view(storage, offset, size, stride)

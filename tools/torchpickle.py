@@ -118,7 +118,7 @@ def _unpickle(machine: PickleMachine, data: bytes, start: int):
 
 def _parse_storage_id(pid, lengths):
     """Split a persistent id ('storage', type, key, location, numel[, view]) into its parts."""
-    if not (type(pid) is tuple and len(pid) in lengths and pid[0] == "storage"):
+    if not (type(pid) is tuple and len(pid) in lengths and type(pid[0]) is str and pid[0] == "storage"):
         raise CheckpointError("unsupported persistent id in pickle")
     storage_type, key, _location, numel = pid[1:5]  # the location ('cpu', 'cuda:0') is only a tag
     if not isinstance(storage_type, StorageType) or type(key) is not str or not is_count(numel):

@@ -215,6 +215,8 @@ def test_build_applies_once_to_a_fresh_object():
     (b"(K\x03X\x01\x00\x00\x00<NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00t", None),
     (b"(K\x03X\x01\x00\x00\x00<N)NJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00t", "unsupported numpy dtype state"),
     (b"N", "unsupported numpy dtype state"),
+    (b"(K\x03X\x01\x00\x00\x00<NNN]J\xff\xff\xff\xffK\x00t", None),
+    (b"(]X\x01\x00\x00\x00<NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00t", "unsupported numpy dtype state"),
 ])
 def test_numpy_dtype_state_is_only_a_byte_order(state, problem):
     pickled = PROTO2 + b"cnumpy\ndtype\nX\x02\x00\x00\x00f8\x89\x88\x87R" + state + b"b."

@@ -223,3 +223,23 @@ def test_numpy_object_scalars_are_refused(tmp_path):
     payload = craft.Global("numpy.core.multiarray", "scalar")(np.dtype("O"), ["anything"])
     with pytest.raises(CheckpointError, match="unsupported numpy dtype 'O8'"):
         load_state_dict(crafted(tmp_path, "zip", {"x": payload}, {}))
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_tensor_where_a_string_belongs_is_refused(tmp_path, fmt):
+    # numpy compares an array with a string elementwise; the truth value of that array raises ValueError.
+    first = view(fmt, 0, (6,), (1,))
+    storage = craft.PersistentId((first, craft.Global("torch", "FloatStorage"), "0", "cpu", 6)
+                                 + ((None,) if fmt == "legacy" else ()))
+    with pytest.raises(CheckpointError, match="unsupported persistent id"):
+        load_state_dict(crafted(tmp_path, fmt, {"t": first, "u": craft.tensor(storage, 0, (6,), (1,))}))
+
+
+@pytest.mark.parametrize("make_payload, problem", [
+    (lambda tensor: craft.Global("_codecs", "encode")("text", tensor), "unsupported _codecs.encode call"),
+    (lambda tensor: craft.tensor(craft.storage("FloatStorage", "0", 6), 0, (6,), (1,), tensor), "malformed tensor metadata"),
+])
+def test_tensors_as_arguments_of_the_allowed_callables_are_refused(tmp_path, make_payload, problem):
+    tensor = view("zip", 0, (6,), (1,))
+    with pytest.raises(CheckpointError, match=problem):
+        load_state_dict(crafted(tmp_path, "zip", {"t": tensor, "x": make_payload(tensor)}))
