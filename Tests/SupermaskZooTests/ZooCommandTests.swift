@@ -214,6 +214,7 @@ private func grouped(_ value: Int) -> String {
               --dir <dir>             The download directory (default: $XDG_CACHE_HOME/supermask/zoo, else
                                       ~/.cache/supermask/zoo).
               --json                  Print the listing as one JSON document.
+              --version               Show the version.
               -h, --help              Show help information.
 
 
@@ -251,6 +252,7 @@ private func grouped(_ value: Int) -> String {
                                       (default: 2147483648)
               --convert-timeout <seconds>
                                       Stop the converter after this many seconds. (default: 1800)
+              --version               Show the version.
               -h, --help              Show help information.
 
 
