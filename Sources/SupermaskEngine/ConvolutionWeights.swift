@@ -53,6 +53,21 @@ struct ConvolutionWeights: Sendable {
         return (scale, bias)
     }
 
+    /// Throws unless every offset and count the kernels take as a 32-bit integer stays below 2³⁰ for `convolution`
+    /// at `inputShape`, whichever kernel is chosen: list offsets reach (in · k²) rows of a tile, of a plane, or of k
+    /// zero-padded copies of the input (rows of width + 2p rounded up to a vector, plus a tile of slack), and the
+    /// lists hold at most every weight plus 16 padding entries per output channel and block of 128 rows.
+    static func checkIndexRange(_ convolution: Convolution, inputShape: ActivationShape) throws {
+        let depth = convolution.fanIn
+        let padded = 2 * convolution.padding
+        let span = [depth, inputShape.height + padded + 1, inputShape.width + padded + 80].checkedProduct
+        let entries = [convolution.outputChannels, depth + 16 * (depth / 128 + 1)].checkedProduct
+        let bound = 1 << 30
+        guard let span, let entries, span <= bound, entries <= bound else {
+            throw SupermaskError("convolution '\(convolution.name.escapedForDisplay())' at input \(inputShape.channels)×\(inputShape.height)×\(inputShape.width) is too large for the fast engine's 32-bit offsets; use --engine reference")
+        }
+    }
+
     /// Output (channels, height, width).
     var outputShape: ActivationShape {
         let k = convolution.kernel, s = convolution.stride, p = convolution.padding

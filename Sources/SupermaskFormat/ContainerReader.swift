@@ -1,7 +1,8 @@
 import Foundation
 import SupermaskCore
 
-/// Reads a `.smask` container (docs/format.md) into a `Model`, checking every CRC and every length first.
+/// Reads a `.smask` container (docs/format.md) into a `Model`, checking every CRC and every length first, then
+/// what the bytes mean (docs/format.md §8): the architecture as soon as it is read, the whole model at the end.
 ///
 /// Any damage gives a `SupermaskError` that names the section and, where there is one, the layer.
 public enum ContainerReader {
@@ -10,11 +11,14 @@ public enum ContainerReader {
         prefix.count >= ContainerLayout.magic.count && Array(prefix.prefix(ContainerLayout.magic.count)) == ContainerLayout.magic
     }
 
-    /// The model in `bytes`, the weight mode its layers use, and what each layer costs.
-    public static func decode(_ bytes: [UInt8]) throws -> (model: Model, statistics: ContainerStatistics) {
+    /// The model in `bytes`, the weight mode its layers use, and what each layer costs; a model beyond `limits` is
+    /// refused before its weights are read or generated.
+    public static func decode(
+        _ bytes: [UInt8], limits: ModelLimits = .standard
+    ) throws -> (model: Model, statistics: ContainerStatistics) {
         let sectionCount = try readHeader(bytes)
         var reader = ByteReader(bytes[ContainerLayout.headerSize...])
-        var state = DecodingState(sectionCount: sectionCount)
+        var state = DecodingState(sectionCount: sectionCount, limits: limits)
         for index in 0..<sectionCount {
             let name = state.expectedSectionName(index)
             do {
@@ -81,13 +85,15 @@ public enum ContainerReader {
 }
 
 extension ContainerReader {
-    /// Reads the container at `path`; errors name the file.
-    public static func load(path: String) throws -> (model: Model, statistics: ContainerStatistics) {
+    /// Reads the container at `path` within `limits`; errors name the file.
+    public static func load(
+        path: String, limits: ModelLimits = .standard
+    ) throws -> (model: Model, statistics: ContainerStatistics) {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SupermaskError(file: path, FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file")
         }
         do {
-            return try decode([UInt8](data))
+            return try decode([UInt8](data), limits: limits)
         } catch let error as SupermaskError {
             throw error.inFile(path)
         }

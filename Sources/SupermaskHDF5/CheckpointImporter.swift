@@ -17,19 +17,25 @@ public enum CheckpointImporter {
         /// Refuse a file holding tensors the architecture does not use, instead of warning about them: the key set
         /// must be exactly the architecture's (`num_batches_tracked` counters aside).
         public var requiresExactKeySet: Bool
+        /// How large the model may be; checked on the model read (`Model.validate`).
+        public var limits: ModelLimits
 
-        public init(architecture: Architecture? = nil, keep: KeepFraction? = nil, requiresExactKeySet: Bool = false) {
+        public init(architecture: Architecture? = nil, keep: KeepFraction? = nil, requiresExactKeySet: Bool = false,
+                    limits: ModelLimits = .standard) {
             self.architecture = architecture
             self.keep = keep
             self.requiresExactKeySet = requiresExactKeySet
+            self.limits = limits
         }
     }
 
     static let stateDictGroup = "/state_dict"
 
-    /// Reads the model in the HDF5 file at `path`.
+    /// Reads the model in the HDF5 file at `path`, validated as every importer's output is.
     public static func load(path: String, options: Options = Options()) throws -> Model {
-        try HDF5Library.withLock { try loadUnlocked(path: path, options: options) }
+        let model = try HDF5Library.withLock { try loadUnlocked(path: path, options: options) }
+        do { try model.validate(limits: options.limits) } catch let error as SupermaskError { throw error.inFile(path) }
+        return model
     }
 
     private static func loadUnlocked(path: String, options: Options) throws -> Model {

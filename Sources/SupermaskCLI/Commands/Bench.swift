@@ -40,23 +40,36 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print one JSON document.")
     var json = false
 
+    /// The most timed or warm-up runs per setting: far more than a median needs.
+    static let maximumRuns = 10_000
+
     func validate() throws {
-        guard batchSizes.values.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--batch-size values must be at least 1") }
-        guard threads.values.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--threads values must be at least 1") }
-        guard runs >= 1, warmup >= 0, layers >= 0 else {
-            throw ValidationError("--runs must be at least 1, --warmup and --layers at least 0")
+        for batchSize in batchSizes.values { try EngineOptions.validateBatchSize(batchSize, option: "--batch-size") }
+        for threadCount in threads.values { try EngineOptions.validateThreads(threadCount, option: "--threads") }
+        guard (1...Self.maximumRuns).contains(runs), (0...Self.maximumRuns).contains(warmup), layers >= 0 else {
+            throw ValidationError("--runs must be in 1…\(Self.maximumRuns), --warmup in 0…\(Self.maximumRuns), --layers at least 0")
         }
     }
 
     func run() throws {
         try reportingErrors {
             let model = try modelOptions.load()
+            let limits = modelOptions.limits
+            do {
+                // Before any synthetic batch is allocated.
+                for batchSize in batchSizes.values {
+                    try limits.checkBatch(images: batchSize, imageShape: model.architecture.inputShape, for: model.architecture)
+                }
+            } catch let error as SupermaskError {
+                throw error.inFile(modelOptions.model)
+            }
             var report = BenchReport(
                 file: modelOptions.model, architecture: model.architecture.name, engine: engine.rawValue,
                 instructionSet: engine == .fast ? InstructionSet.best.rawValue : "scalar", runs: runs, warmup: warmup)
             for threadCount in threads.values {
                 let planStart = DispatchTime.now()
-                let runner = Self.makeEngine(engine, model: model, threads: threadCount, kernelCache: !noKernelCache)
+                let runner = EngineOptions.makeEngine(
+                    engine, for: model, threads: threadCount, kernelCache: !noKernelCache, limits: limits)
                 let planSeconds = seconds(since: planStart)
                 for batchSize in batchSizes.values {
                     let input = syntheticInput(model.architecture, batchSize: batchSize)
@@ -84,11 +97,6 @@ struct Bench: ParsableCommand {
                 print(report.text)
             }
         }
-    }
-
-    /// The engine to time; a concrete `FastEngine` when fast, so the layer profile is available.
-    private static func makeEngine(_ kind: EngineKind, model: Model, threads: Int, kernelCache: Bool) -> any InferenceEngine {
-        EngineOptions.makeEngine(kind, for: model, threads: threads, kernelCache: kernelCache)
     }
 
     /// A fixed pseudo-random batch in [−2, 2) of the architecture's input shape (values like normalised pixels).

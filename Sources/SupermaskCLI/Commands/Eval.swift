@@ -81,11 +81,17 @@ struct Eval: ParsableCommand {
             let images = dataset.selection(limit: limit, shard: shard)
             let settings = EvaluationSettings(
                 batchSize: batchSize, decodeThreads: decodeThreads, strict: strict, limits: try imageLimits.limits())
+            let crop = settings.transform.cropSize
+            do {
+                try modelOptions.limits.checkBatch(images: batchSize, imageShape: [3, crop, crop], for: model.architecture)
+            } catch let error as SupermaskError {
+                throw error.inFile(modelOptions.model)
+            }
 
             let csv = try predictions.map { try PredictionsWriter(path: $0, folder: dataset.folder) }
             var progressLine = ProgressLine()
             let progress = try EvaluationPipeline.run(
-                images, engine: engineOptions.makeEngine(for: model), settings: settings
+                images, engine: engineOptions.makeEngine(for: model, limits: modelOptions.limits), settings: settings
             ) { event in
                 switch event {
                 case .imageFailed(let path, let problem):
