@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from boundedpickle import ForbiddenGlobal, PickleCallable, escaped, shown
+from boundedpickle import ForbiddenGlobal, PickleCallable, check_key, escaped, shown
 
 __all__ = ["Budget", "CheckpointError", "UnsafePickleError", "TorchArray", "StorageType", "STORAGE_TYPES",
            "Storage", "TorchGlobals"]
@@ -177,10 +177,13 @@ def _ordered_dict_state(_, state):
 
 
 def _set(*args):
-    """Stand-in for builtins.set(list) (protocol 2 pickles a set so): the machine checks the elements."""
+    """Stand-in for builtins.set(list), how protocol 2 pickles a set; elements are checked before anything is
+    hashed."""
     (items,) = _arguments("builtins.set", args, 0, 1)
     if items is not None and type(items) is not list:
         raise CheckpointError("builtins.set called with something that is not a list")
+    for item in items or ():
+        check_key(item)
     return set(items or ())
 
 

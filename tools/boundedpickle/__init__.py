@@ -23,6 +23,8 @@ escaped by `shown`.
 """
 
 from .errors import ForbiddenGlobal, PickleError, escaped, shown
-from .machine import PickleCallable, PickleLimits, PickleMachine
+from .machine import PickleCallable, PickleLimits, PickleMachine, check_key
 
-__all__ = ["ForbiddenGlobal", "PickleCallable", "PickleError", "PickleLimits", "PickleMachine", "escaped", "shown"]
+__all__ = [
+    "ForbiddenGlobal", "PickleCallable", "PickleError", "PickleLimits", "PickleMachine", "check_key", "escaped", "shown",
+]

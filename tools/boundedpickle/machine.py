@@ -28,7 +28,8 @@ class PickleLimits:
 
 @dataclass(frozen=True)
 class PickleCallable:
-    """A global that `REDUCE` may call: `call(*args)` must validate its arguments itself.
+    """A global that `REDUCE` may call: `call(*args)` must validate its arguments itself, and check
+    with `check_key` every key or element of a dict or set it builds, before building it.
 
     When `set_state` is given, each object `call` returns accepts one `BUILD`, before it is used
     anywhere, and `set_state(obj, state)` applies it (in place).
@@ -55,6 +56,19 @@ _REFUSED_OPCODES = {
     "NEXT_BUFFER": "out-of-band buffers are not part of a file",
     "READONLY_BUFFER": "out-of-band buffers are not part of a file",
 }
+
+
+def check_key(key):
+    """Refuse `key` as a dict key or set element unless it is a str (hashed with a random seed) or an int within
+    64 bits (an int hashes to itself modulo 2**61 - 1, so unbounded ints could all collide and make every
+    insertion slow). Nothing else is ever hashed: a tuple of shared nested tuples takes exponential time.
+
+    A `PickleCallable` that builds a dict or set from its arguments must check each key with this first.
+    """
+    kind = type(key)
+    if kind is str or kind is bool or (kind is int and _INT64_MIN <= key <= _INT64_MAX):
+        return
+    raise PickleError(f"refusing a dict key or set element that is {shown(key)} (only str and 64-bit int)")
 
 
 class _Stop(Exception):
@@ -188,12 +202,7 @@ class PickleMachine(ScalarOpcodes):
 
     @staticmethod
     def _check_key(key):
-        """Keys and set elements are str (hashed with a random seed) or 64-bit ints: an int hashes to
-        itself modulo 2**61 - 1, so unbounded ints could all collide and make every insertion slow."""
-        kind = type(key)
-        if kind is str or kind is bool or (kind is int and _INT64_MIN <= key <= _INT64_MAX):
-            return
-        raise PickleError(f"refusing a dict key or set element that is {shown(key)} (only str and 64-bit int)")
+        check_key(key)
 
     def _charge(self, work: int):
         """Count `work` element visits (a call's arguments, a state) as opcodes: a pickle can pass one

@@ -12,7 +12,6 @@ is refused, or converted, as listed here, within a CPU-time bound.
 """
 
 import argparse
-import collections
 import io
 import statistics
 import struct
@@ -87,6 +86,9 @@ def cases() -> list[tuple[str, bytes, str]]:
             PROTO2 + b"}" + shared_tuples(31) + b"K\x01s."), "refusing a dict key or set element that is a tuple"),
         ("shared nested tuples as a set element (31 levels)", zip_of_pickle(
             b"\x80\x04\x8f(" + shared_tuples(31) + b"\x90."), "refusing a dict key or set element that is a tuple"),
+        ("shared nested tuples passed to set() (29 levels)", zip_of_pickle(
+            PROTO2 + b"cbuiltins\nset\n]" + shared_tuples(29) + b"a\x85R."),
+         "refusing a dict key or set element that is a tuple"),
         ("60,000 int keys of one hash value", zip_of_pickle(
             PROTO2 + b"}(" + b"".join(b"\x8a\x0c" + (7 + k * (2**61 - 1)).to_bytes(12, "little") + b"N"
                                        for k in range(1, 60_000)) + b"u."),
