@@ -200,10 +200,6 @@ class PickleMachine(ScalarOpcodes):
             raise PickleError(f"nesting deeper than {self.limits.depth} levels")
         self._depth[id(target)] = depth
 
-    @staticmethod
-    def _check_key(key):
-        check_key(key)
-
     def _charge(self, work: int):
         """Count `work` element visits (a call's arguments, a state) as opcodes: a pickle can pass one
         big container to many calls for a few opcodes each."""
@@ -220,7 +216,7 @@ class PickleMachine(ScalarOpcodes):
         if isinstance(result, (tuple, list, set, frozenset, dict)):
             if isinstance(result, (set, frozenset, dict)):
                 for key in result:
-                    self._check_key(key)
+                    check_key(key)
             depth = self._contain(list(result.values()) if isinstance(result, dict) else list(result))
         elif function.set_state is None:
             return
@@ -324,7 +320,7 @@ class PickleMachine(ScalarOpcodes):
             raise PickleError("corrupt pickle (a dict built from an odd number of items)")
         keys = items[0::2]
         for key in keys:
-            self._check_key(key)
+            check_key(key)
         return list(zip(keys, items[1::2]))
 
     def _op_EMPTY_DICT(self):
@@ -338,7 +334,7 @@ class PickleMachine(ScalarOpcodes):
     def _op_SETITEM(self):
         value, key = self._pop(), self._pop()
         target = self._mutable(self._top(), _DICT_TYPES, "SETITEM")
-        self._check_key(key)
+        check_key(key)
         self._grow(target, (value,))
         target[key] = value
 
@@ -356,14 +352,14 @@ class PickleMachine(ScalarOpcodes):
         items = self._pop_mark()
         target = self._mutable(self._top(), (set,), "ADDITEMS")
         for item in items:
-            self._check_key(item)
+            check_key(item)
         self._grow(target, items)
         target.update(items)
 
     def _op_FROZENSET(self):
         items = self._pop_mark()
         for item in items:
-            self._check_key(item)
+            check_key(item)
         self._new_container(frozenset(items), items)
 
     # --- opcodes: the memo --------------------------------------------------------------------
