@@ -42,8 +42,9 @@ let package = Package(
         ),
 
         // MARK: engine targets
-        // The planned engine's kernels in C vector extensions, compiled for AVX-512 and for the baseline ISA from one
-        // body; optimised even in debug builds so that tests of the fast path stay fast.
+        // The planned engine's kernels in C vector extensions: one file per kind with a scalar reference beside it,
+        // compiled into tables for AVX-512, AVX2 and the baseline ISA; optimised even in debug builds so that tests
+        // of the fast path stay fast.
         .target(name: "CSupermaskKernels", cSettings: [.unsafeFlags(["-O3"])]),
 
         // A subnetwork as a dense ONNX model, through swift-protobuf's code for the part of onnx.proto it writes.
