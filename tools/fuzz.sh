@@ -27,7 +27,7 @@ declare -A executable=(
     [zoo]=FuzzZooRegistry [manifest]=FuzzBundleManifest
 )
 declare -A max_len=(
-    [smask]=65536 [npy]=16384 [hdf5]=131072 [image]=32768 [idx]=16384 [zoo]=16384 [manifest]=8192
+    [smask]=32768 [npy]=16384 [hdf5]=131072 [image]=32768 [idx]=16384 [zoo]=16384 [manifest]=8192
 )
 # target → the library whose crashes a child process contains.
 declare -A contained=([hdf5]=libhdf5)
@@ -77,7 +77,7 @@ for target in "${selected[@]}"; do
     touch "$marker"
     options=(-max_total_time="$seconds" -rss_limit_mb=4096 -malloc_limit_mb=4096 -timeout=20
              -max_len="${max_len[$target]}" -artifact_prefix="$crashes/" -print_final_stats=1
-             -fork=1 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1)
+             -fork=1 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 -detect_leaks=0)
     dictionary="Fuzzing/Dictionaries/$target.dict"
     [[ -f $dictionary ]] && options+=(-dict="$dictionary")
     start=$SECONDS

@@ -37,7 +37,7 @@ def reproduce(binary, artifact, seconds):
     """The fuzz target's output on `artifact` alone."""
     try:
         run = subprocess.run(
-            [binary, "-timeout=20", "-rss_limit_mb=4096", "-malloc_limit_mb=4096", artifact],
+            [binary, "-timeout=20", "-rss_limit_mb=4096", "-malloc_limit_mb=4096", "-detect_leaks=0", artifact],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=seconds)
         return run.stdout.decode("utf-8", "replace")
     except subprocess.TimeoutExpired as expired:
@@ -133,7 +133,7 @@ def main():
         if args.minimize and not contained and kind != "unreproduced":
             minimized = artifact + ".min"
             subprocess.run(
-                [args.binary, "-minimize_crash=1", f"-max_total_time={args.minimize}", "-timeout=20",
+                [args.binary, "-minimize_crash=1", f"-max_total_time={args.minimize}", "-timeout=20", "-detect_leaks=0",
                  "-rss_limit_mb=4096", "-malloc_limit_mb=4096", f"-exact_artifact_path={minimized}", artifact],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=args.minimize + 120)
             if os.path.exists(minimized) and os.path.getsize(minimized) < os.path.getsize(artifact):

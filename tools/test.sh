@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Runs every test: the Swift package (swift test) and the Python converter (pytest).
+# Runs every test: the Swift package (swift test), the Python converter (pytest), and every fuzz target for
+# FUZZ_SECONDS each (default 30; 0 skips them) — a crash, hang or huge allocation found makes the run fail.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-dependencies.sh
 swift test
 python3 -m pytest -q tools/tests
+fuzz_seconds=${FUZZ_SECONDS:-30}
+if [[ $fuzz_seconds -gt 0 ]]; then tools/fuzz.sh all "$fuzz_seconds"; fi

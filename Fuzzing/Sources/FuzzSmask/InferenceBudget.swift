@@ -8,7 +8,7 @@ import SupermaskCore
 /// in milliseconds.
 struct InferenceBudget {
     /// Multiply-accumulates per image, summed over the layers.
-    static let maximumOperations = 4_000_000
+    static let maximumOperations = 2_000_000
     /// Floats in any one activation of one image.
     static let maximumActivation = 1 << 20
     /// Weights in the whole network.
