@@ -86,7 +86,6 @@ for target in "${selected[@]}"; do
     code=$?
     set -e
     elapsed=$((SECONDS - start))
-    rm -rf "$scratch"
     # Executions: the last progress line of fork mode ("#123456: cov: … exec/s: …").
     executions=$(sed -n 's/^#\([0-9][0-9]*\): .*/\1/p' "$log" | tail -1)
     executions=${executions:-0}
@@ -98,15 +97,18 @@ for target in "${selected[@]}"; do
         triage=(python3 tools/fuzz_triage.py --binary "$bin/${executable[$target]}" --target "$target"
                 --minimize "${FUZZ_MINIMIZE:-0}")
         [[ -n ${contained[$target]:-} ]] && triage+=(--contained "${contained[$target]}")
-        read -r findings inside < <("${triage[@]}" "${found[@]}" || true)
+        # Replayed with the same scratch location: libhdf5's crashes can depend on the heap layout a path gives.
+        read -r findings inside < <(TMPDIR="$scratch" "${triage[@]}" "${found[@]}") || true
         findings=${findings:-${#found[@]}}  # the triage failed: every reproducer counts
         inside=${inside:-0}
     fi
+    rm -rf "$scratch"
     line="fuzz $target: $executions executions in $elapsed s ($((executions / (elapsed > 0 ? elapsed : 1)))/s), $findings crashes"
     [[ $inside -gt 0 ]] && line+=" (and $inside inside ${contained[$target]}, contained by its child process)"
-    if [[ $findings -gt 0 || $code -ne 0 ]]; then
+    # Fork mode exits with 1 after any crash, contained or not: the triage judges those; any other failure counts.
+    if [[ $findings -gt 0 || ($code -ne 0 && ${#found[@]} -eq 0) ]]; then
         status=1
-        [[ $code -ne 0 ]] && line+="; libFuzzer exited with status $code"
+        [[ $code -ne 0 && ${#found[@]} -eq 0 ]] && line+="; libFuzzer exited with status $code"
         echo "$line; reproducers and reports in $crashes, log in $log" >&2
     else
         echo "$line"

@@ -21,7 +21,7 @@ import sys
 
 # Frames of the machinery that reports a crash rather than of the code that crashed.
 RUNTIME = re.compile(
-    r"compiler-rt/lib|libclang_rt|/libc\.so|libc_start|__sanitizer|__asan|__interceptor|fuzzer::|"
+    r"compiler-rt/lib|libclang_rt|/libc\.so|libc_start|sysdeps/|__sanitizer|__asan|__interceptor|fuzzer::|"
     r"LLVMFuzzerTestOneInput|Swift runtime failure|<unknown module>| in _start "
 )
 FRAME = re.compile(r"^\s*#\d+ 0x[0-9a-f]+\s+(?:in (\S+)(?: (\S+))?|\((\S+?)\+(0x[0-9a-f]+)\))")
@@ -109,12 +109,20 @@ def main():
     args = parser.parse_args()
 
     seen = {}
-    for index, artifact in enumerate(sorted(args.artifacts, key=os.path.getmtime)):
-        # Reproducing a hang takes 20 s: a run that left hundreds of them is judged by its first 40 reproducers.
-        report = reproduce(args.binary, artifact, 60) if index < 40 else ""
-        kind, crash, allocation = analyse(report)
-        if index >= 40:
-            kind = "not reproduced (too many)"
+    replayed_hangs = 0
+    for artifact in sorted(args.artifacts, key=os.path.getmtime):
+        # Replaying a hang takes 20 s: after ten, further hangs are kept as one finding without a replay.
+        hang = os.path.basename(artifact).startswith("timeout-")
+        if hang and replayed_hangs >= 10:
+            kind, crash, allocation, report = "timeout (not replayed)", [], [], ""
+        else:
+            replayed_hangs += hang
+            # A crash that follows from the heap state earlier inputs left may need a second try, or not recur.
+            for _ in range(3):
+                report = reproduce(args.binary, artifact, 60)
+                kind, crash, allocation = analyse(report)
+                if kind != "unreproduced":
+                    break
         signature = (kind, tuple(crash))
         contained = bool(
             args.contained and crash and re.search(args.contained, crash[0])
@@ -130,12 +138,17 @@ def main():
             moved = os.path.join(directory, os.path.basename(artifact))
             shutil.move(artifact, moved)
             artifact = moved
-        if args.minimize and not contained and kind != "unreproduced":
+        # Hangs and memory growth take 20 s or more per try: they are kept as found.
+        if args.minimize and not contained and not kind.startswith(("unreproduced", "timeout", "out-of-memory (rss)")):
             minimized = artifact + ".min"
-            subprocess.run(
-                [args.binary, "-minimize_crash=1", f"-max_total_time={args.minimize}", "-timeout=20", "-detect_leaks=0",
-                 "-rss_limit_mb=4096", "-malloc_limit_mb=4096", f"-exact_artifact_path={minimized}", artifact],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=args.minimize + 120)
+            try:
+                subprocess.run(
+                    [args.binary, "-minimize_crash=1", f"-max_total_time={args.minimize}", "-timeout=20",
+                     "-detect_leaks=0", "-rss_limit_mb=4096", "-malloc_limit_mb=4096",
+                     f"-exact_artifact_path={minimized}", artifact],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=args.minimize + 120)
+            except subprocess.TimeoutExpired:
+                pass
             if os.path.exists(minimized) and os.path.getsize(minimized) < os.path.getsize(artifact):
                 with open(minimized, "rb") as handle:
                     digest = hashlib.sha1(handle.read()).hexdigest()

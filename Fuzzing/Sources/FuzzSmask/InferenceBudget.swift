@@ -68,6 +68,7 @@ struct InferenceBudget {
                     (channels, height, width) = (channels * height * width, 1, 1)
                 case .residual(let body, let shortcut):
                     var side = self
+                    side.operations = 0
                     guard visit(body), side.visit(shortcut) else { return false }
                     operations += side.operations
                     channels = max(channels, side.channels)
