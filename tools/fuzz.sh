@@ -59,11 +59,12 @@ fi
 bin=$("${build[@]}" --show-bin-path)
 
 # Swift's own crash reporter off: it reads the crashed process's memory from a helper thread, which ASan reports as
-# an overflow instead of the trap that started it. LeakSanitizer off: the Swift runtime's metadata caches and
-# libhdf5's library state live as long as the process by design; a reader that leaks per input shows up as rss
-# growth past -rss_limit_mb instead.
+# an overflow instead of the trap that started it. Leak detection off, in ASan and in libFuzzer (which would run
+# every input twice): the Swift runtime's metadata caches and libhdf5's library state live as long as the process
+# by design, and a reader that leaks per input shows up as rss growth past -rss_limit_mb instead. Without
+# libFuzzer's leak detection its -malloc_limit_mb is not enforced either, so ASan refuses allocations above 4 GB.
 export SWIFT_BACKTRACE=enable=no
-export ASAN_OPTIONS="detect_leaks=0:symbolize=1:${ASAN_OPTIONS:-}"
+export ASAN_OPTIONS="detect_leaks=0:max_allocation_size_mb=4096:symbolize=1:${ASAN_OPTIONS:-}"
 if [[ -x /opt/swift/usr/bin/llvm-symbolizer ]]; then export ASAN_SYMBOLIZER_PATH=/opt/swift/usr/bin/llvm-symbolizer; fi
 
 status=0
@@ -75,7 +76,7 @@ for target in "${selected[@]}"; do
     marker="$work/logs/$target.start"
     mkdir -p "$corpus" "$crashes" "$scratch" "$work/logs"
     touch "$marker"
-    options=(-max_total_time="$seconds" -rss_limit_mb=4096 -malloc_limit_mb=4096 -timeout=20
+    options=(-max_total_time="$seconds" -rss_limit_mb=4096 -timeout=20
              -max_len="${max_len[$target]}" -artifact_prefix="$crashes/" -print_final_stats=1
              -fork=1 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 -detect_leaks=0)
     dictionary="Fuzzing/Dictionaries/$target.dict"

@@ -26,6 +26,7 @@ RUNTIME = re.compile(
 )
 FRAME = re.compile(r"^\s*#\d+ 0x[0-9a-f]+\s+(?:in (\S+)(?: (\S+))?|\((\S+?)\+(0x[0-9a-f]+)\))")
 KINDS = [
+    re.compile(r"SUMMARY: AddressSanitizer: ([\w-]+)"),
     re.compile(r"ERROR: AddressSanitizer: ([\w-]+)"),
     re.compile(r"ERROR: libFuzzer: (out-of-memory|timeout|deadly signal)"),
     re.compile(r"ERROR: LeakSanitizer: (detected memory leaks)"),
@@ -37,7 +38,7 @@ def reproduce(binary, artifact, seconds):
     """The fuzz target's output on `artifact` alone."""
     try:
         run = subprocess.run(
-            [binary, "-timeout=20", "-rss_limit_mb=4096", "-malloc_limit_mb=4096", "-detect_leaks=0", artifact],
+            [binary, "-timeout=20", "-rss_limit_mb=4096", "-detect_leaks=0", artifact],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=seconds)
         return run.stdout.decode("utf-8", "replace")
     except subprocess.TimeoutExpired as expired:
@@ -144,7 +145,7 @@ def main():
             try:
                 subprocess.run(
                     [args.binary, "-minimize_crash=1", f"-max_total_time={args.minimize}", "-timeout=20",
-                     "-detect_leaks=0", "-rss_limit_mb=4096", "-malloc_limit_mb=4096",
+                     "-detect_leaks=0", "-rss_limit_mb=4096",
                      f"-exact_artifact_path={minimized}", artifact],
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=args.minimize + 120)
             except subprocess.TimeoutExpired:
