@@ -67,6 +67,14 @@ export SWIFT_BACKTRACE=enable=no
 export ASAN_OPTIONS="detect_leaks=0:max_allocation_size_mb=4096:symbolize=1:${ASAN_OPTIONS:-}"
 if [[ -x /opt/swift/usr/bin/llvm-symbolizer ]]; then export ASAN_SYMBOLIZER_PATH=/opt/swift/usr/bin/llvm-symbolizer; fi
 
+# CPU seconds (user + system) used so far by the processes this script waited for, into cpu_now: on a shared
+# machine the CPU time a run got says more than its wall time. `times` must run in this shell, not a subshell.
+children_cpu() {
+    times >"$work/logs/times"
+    cpu_now=$(tail -1 "$work/logs/times" | awk 'function sec(t) { split(t, p, "m"); return p[1] * 60 + p[2] }
+        { printf "%.0f", sec($1) + sec($2) }')
+}
+
 status=0
 for target in "${selected[@]}"; do
     corpus="$work/corpus/$target"
@@ -78,15 +86,19 @@ for target in "${selected[@]}"; do
     touch "$marker"
     options=(-max_total_time="$seconds" -rss_limit_mb=4096 -timeout=20
              -max_len="${max_len[$target]}" -artifact_prefix="$crashes/" -print_final_stats=1
-             -fork=1 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 -detect_leaks=0)
+             -fork=1 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 -detect_leaks=0 -print_funcs=0)
     dictionary="Fuzzing/Dictionaries/$target.dict"
     [[ -f $dictionary ]] && options+=(-dict="$dictionary")
     start=$SECONDS
+    children_cpu
+    cpu_start=$cpu_now
     set +e
     TMPDIR="$scratch" "$bin/${executable[$target]}" "${options[@]}" "$corpus" "Fuzzing/Corpus/$target" >"$log" 2>&1
     code=$?
     set -e
     elapsed=$((SECONDS - start))
+    children_cpu
+    cpu=$((cpu_now - cpu_start))
     # Executions: the last progress line of fork mode ("#123456: cov: … exec/s: …").
     executions=$(sed -n 's/^#\([0-9][0-9]*\): .*/\1/p' "$log" | tail -1)
     executions=${executions:-0}
@@ -104,7 +116,7 @@ for target in "${selected[@]}"; do
         inside=${inside:-0}
     fi
     rm -rf "$scratch"
-    line="fuzz $target: $executions executions in $elapsed s ($((executions / (elapsed > 0 ? elapsed : 1)))/s), $findings crashes"
+    line="fuzz $target: $executions executions in $elapsed s ($((executions / (elapsed > 0 ? elapsed : 1)))/s; $cpu CPU-s), $findings crashes"
     [[ $inside -gt 0 ]] && line+=" (and $inside inside ${contained[$target]}, contained by its child process)"
     # Fork mode exits with 1 after any crash, contained or not: the triage judges those; any other failure counts.
     if [[ $findings -gt 0 || ($code -ne 0 && ${#found[@]} -eq 0) ]]; then

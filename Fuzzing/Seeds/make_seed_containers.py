@@ -106,10 +106,11 @@ def main(directory):
         ("conv", conv_record("fc1", 128, coder=0)),
         ("conv", conv_record("fc2", 32)),
     ])
-    # A residual network on any input of at least 4×4: padded 3×3 convolutions, affine batch norm, max pool, global
-    # pool; signed-constant weights, a Deflate-coded mask.
+    # A residual network on inputs of any size, down to 1×1 (every window is padded enough): padded 3×3 convolutions,
+    # affine batch norm, max pool, global pool; signed-constant weights, a Deflate-coded mask. One changed padding or
+    # kernel makes some size the header allows impossible.
     residual_net = container([
-        ("arch", architecture("tiny-residual", (3, 8, 8), 1, 4, 3, [
+        ("arch", architecture("tiny-residual", (3, 8, 8), 1, 1, 3, [
             conv("conv1", 3, 4, 3, padding=1), norm("bn1", 4), RELU, max_pool(3, 2, 1),
             residual([conv("block.conv", 4, 4, 3, padding=1), norm("block.bn", 4), RELU],
                      [conv("block.shortcut", 4, 4, 1)]),
