@@ -54,7 +54,7 @@ trap 'rm -rf "$scratch_base"' EXIT
 build=(swift build --package-path Fuzzing -c release --sanitize=fuzzer
        -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=fuzzer-no-link,address)
 if [[ ${FUZZ_SKIP_BUILD:-0} != 1 ]]; then
-    "${build[@]}" 2>&1 | grep -v "Cannot export local symbol" >&2
+    "${build[@]}" 2>&1 | { grep -v "Cannot export local symbol" || true; } >&2
 fi
 bin=$("${build[@]}" --show-bin-path)
 
@@ -65,7 +65,9 @@ bin=$("${build[@]}" --show-bin-path)
 # libFuzzer's leak detection its -malloc_limit_mb is not enforced either, so ASan refuses allocations above 4 GB.
 export SWIFT_BACKTRACE=enable=no
 export ASAN_OPTIONS="detect_leaks=0:max_allocation_size_mb=4096:symbolize=1:${ASAN_OPTIONS:-}"
-if [[ -x /opt/swift/usr/bin/llvm-symbolizer ]]; then export ASAN_SYMBOLIZER_PATH=/opt/swift/usr/bin/llvm-symbolizer; fi
+# The symbolizer of the toolchain that built the targets, which also reads Swift's debug information.
+symbolizer="$(dirname "$(realpath "$(command -v swift)")")/llvm-symbolizer"
+if [[ -x $symbolizer ]]; then export ASAN_SYMBOLIZER_PATH=$symbolizer; fi
 
 # CPU seconds (user + system) used so far by the processes this script waited for, into cpu_now: on a shared
 # machine the CPU time a run got says more than its wall time. `times` must run in this shell, not a subshell.
