@@ -8,7 +8,8 @@ NAME.txt); the others are deleted. A crash whose first frame is inside a library
 process (--contained, e.g. libhdf5, docs/security.md) and that does not involve memory supermask allocated is moved
 to contained/: the parent survives it and reports one line, so it is not a supermask finding.
 
-Prints one line per distinct finding and exits 1 if there is any that is not contained.
+Prints one line per distinct crash on stderr, then "FINDINGS CONTAINED" (two counts) on stdout for the script, and
+exits 1 if any crash is not contained.
 """
 
 import argparse
@@ -29,7 +30,6 @@ KINDS = [
     re.compile(r"SUMMARY: AddressSanitizer: ([\w-]+)"),
     re.compile(r"ERROR: AddressSanitizer: ([\w-]+)"),
     re.compile(r"ERROR: libFuzzer: (out-of-memory|timeout|deadly signal)"),
-    re.compile(r"ERROR: LeakSanitizer: (detected memory leaks)"),
 ]
 SWIFT_TRAP = re.compile(r"Swift runtime failure: ([^/\n]+?)\s*(?:/|$)", re.M)
 
@@ -79,8 +79,9 @@ def analyse(report):
     trap = SWIFT_TRAP.search(report)
     if trap:
         kind = f"Swift trap: {trap.group(1).strip()}"
-    if kind.startswith("out-of-memory") or "out-of-memory (malloc" in report:
-        kind = "out-of-memory (malloc)" if "out-of-memory (malloc" in report else "out-of-memory (rss)"
+    if kind == "out-of-memory":
+        # libFuzzer's -rss_limit_mb (single allocations above 4 GB are ASan's allocation-size-too-big).
+        kind = "out-of-memory (rss)"
     lines = report.splitlines()
     start = next((i for i, line in enumerate(lines) if "ERROR:" in line), 0)
     crash, allocation, section = [], [], "crash"
