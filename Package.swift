@@ -10,6 +10,11 @@ let package = Package(
         .library(name: "SupermaskHDF5", targets: ["SupermaskHDF5"]),
         .library(name: "SupermaskEngine", targets: ["SupermaskEngine"]),
         .library(name: "SupermaskTorchInit", targets: ["SupermaskTorchInit"]),
+        // The readers of the other formats, for the fuzz targets of Fuzz/Package.swift.
+        .library(name: "SupermaskFormat", targets: ["SupermaskFormat"]),
+        .library(name: "SupermaskVision", targets: ["SupermaskVision"]),
+        .library(name: "SupermaskDatasets", targets: ["SupermaskDatasets"]),
+        .library(name: "SupermaskZoo", targets: ["SupermaskZoo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
