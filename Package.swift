@@ -10,6 +10,11 @@ let package = Package(
         .library(name: "SupermaskHDF5", targets: ["SupermaskHDF5"]),
         .library(name: "SupermaskEngine", targets: ["SupermaskEngine"]),
         .library(name: "SupermaskTorchInit", targets: ["SupermaskTorchInit"]),
+        // The readers of the other formats, for the fuzz targets of Fuzz/Package.swift.
+        .library(name: "SupermaskFormat", targets: ["SupermaskFormat"]),
+        .library(name: "SupermaskVision", targets: ["SupermaskVision"]),
+        .library(name: "SupermaskDatasets", targets: ["SupermaskDatasets"]),
+        .library(name: "SupermaskZoo", targets: ["SupermaskZoo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -57,8 +62,9 @@ let package = Package(
         ),
 
         // MARK: engine targets
-        // The planned engine's kernels in C vector extensions, compiled for AVX-512 and for the baseline ISA from one
-        // body; optimised even in debug builds so that tests of the fast path stay fast.
+        // The planned engine's kernels in C vector extensions: one file per kind with a scalar reference beside it,
+        // compiled into tables for AVX-512, AVX2 and the baseline ISA; optimised even in debug builds so that tests
+        // of the fast path stay fast.
         .target(name: "CSupermaskKernels", cSettings: [.unsafeFlags(["-O3"])]),
 
         // A subnetwork as a dense ONNX model, through swift-protobuf's code for the part of onnx.proto it writes.
@@ -69,8 +75,10 @@ let package = Package(
         ),
 
         // MARK: zoo targets
+        // libcurl's easy interface (Debian: libcurl4-openssl-dev), wrapped in C because its options are variadic.
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         // The model zoo: the registry (models/zoo.json), resumable HTTP downloads, verification and conversion of releases.
-        .target(name: "SupermaskZoo", dependencies: ["SupermaskCore", "SupermaskHDF5", "SupermaskFormat"]),
+        .target(name: "SupermaskZoo", dependencies: ["SupermaskCore", "SupermaskHDF5", "SupermaskFormat", "CCurl"]),
 
         // MARK: dataset targets
         // MNIST's IDX files, gunzipped through zlib, and torchvision's ToTensor + Normalize for them (supermask demo).

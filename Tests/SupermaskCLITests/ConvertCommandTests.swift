@@ -40,6 +40,6 @@ import Testing
     @Test func anUnknownOutputFormatIsOneLine() throws {
         let result = try CommandRunner.run("convert", CommandRunner.fixture("fc.h5"), "-o", "model.onnx2")
         #expect(result.status == 1)
-        #expect(result.standardError == "supermask: error: model.onnx2: unknown output format; name the file OUT.h5 or OUT.smask\n")
+        #expect(result.standardError == "supermask: error: model.onnx2: unknown output format; name the file OUT.h5, OUT.smask or OUT.onnx\n")
     }
 }

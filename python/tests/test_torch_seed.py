@@ -81,7 +81,8 @@ def test_regenerated_weights_and_scores_equal_torchs(case):
         pytest.skip("needs glibc")
     layers = case["layers"]
     convolutions = [Convolution(layer["name"], layer["shape"][1], layer["shape"][0], layer["shape"][2], 1, 0) for layer in layers]
-    record = torch_init.TorchRecord(case["profile"], int(case["torch_seed"]), case["init"].replace("_", "-"), 0.0,
+    scale_fan = case["prune_rate"] if case["scale_fan"] else 0.0
+    record = torch_init.TorchRecord(case["profile"], int(case["torch_seed"]), case["init"].replace("_", "-"), scale_fan,
                                     list(range(len(layers))))
     wanted = set(range(len(layers)))
     tensors = torch_init.regenerate(record, convolutions, want_weights=wanted, want_scores=wanted)

@@ -57,10 +57,10 @@ struct Eval: ParsableCommand {
 
     func validate() throws {
         guard (1...Self.largestBatchSize).contains(batchSize) else {
-            throw ValidationError("--batch-size must be in 1…\(Self.largestBatchSize)")
+            throw ValidationError("--batch-size must be in 1…\(Self.largestBatchSize), not \(batchSize)")
         }
         guard (1...Self.largestDecodeThreads).contains(decodeThreads) else {
-            throw ValidationError("--decode-threads must be in 1…\(Self.largestDecodeThreads)")
+            throw ValidationError("--decode-threads must be in 1…\(Self.largestDecodeThreads), not \(decodeThreads)")
         }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if synsets != nil && labels == nil { throw ValidationError("--synsets goes with --labels") }
@@ -81,11 +81,17 @@ struct Eval: ParsableCommand {
             let images = dataset.selection(limit: limit, shard: shard)
             let settings = EvaluationSettings(
                 batchSize: batchSize, decodeThreads: decodeThreads, strict: strict, limits: try imageLimits.limits())
+            let crop = settings.transform.cropSize
+            do {
+                try modelOptions.limits.checkBatch(images: batchSize, imageShape: [3, crop, crop], for: model.architecture)
+            } catch let error as SupermaskError {
+                throw error.inFile(modelOptions.model)
+            }
 
             let csv = try predictions.map { try PredictionsWriter(path: $0, folder: dataset.folder) }
             var progressLine = ProgressLine()
             let progress = try EvaluationPipeline.run(
-                images, engine: engineOptions.makeEngine(for: model), settings: settings
+                images, engine: engineOptions.makeEngine(for: model, limits: modelOptions.limits), settings: settings
             ) { event in
                 switch event {
                 case .imageFailed(let path, let problem):
