@@ -3,9 +3,9 @@
 ///
 /// A row is one output channel's weights (fan-in of them), a column the same input position in every row. The column
 /// and row features compare a weight's score rank with the highest rank coded 0 and the lowest rank coded 1 so far in
-/// its column (or row): where training left the scores alone (an input pixel that is always background, a unit that
-/// never fires), the mask is a threshold on the initial |score|, and after a few rows the feature says which side a
-/// weight is on.
+/// its column (or row): where training moved the scores little (a unit that never fires gets no gradient on its row),
+/// the mask is close to a threshold on the initial |score|, and after a few bits the feature says which side a weight
+/// is on.
 struct InitialScoresContexts: MaskContextModel {
     /// Which past bits the contexts look at: bit 0 the column, bit 1 the row.
     struct Features: OptionSet, Equatable {
