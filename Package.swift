@@ -78,7 +78,10 @@ let package = Package(
         // libcurl's easy interface (Debian: libcurl4-openssl-dev), wrapped in C because its options are variadic.
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         // The model zoo: the registry (models/zoo.json), resumable HTTP downloads, verification and conversion of releases.
-        .target(name: "SupermaskZoo", dependencies: ["SupermaskCore", "SupermaskHDF5", "SupermaskFormat", "CCurl"]),
+        .target(
+            name: "SupermaskZoo",
+            dependencies: ["SupermaskCore", "SupermaskHDF5", "SupermaskFormat", "SupermaskTorchInit", "CCurl"]
+        ),
 
         // MARK: dataset targets
         // MNIST's IDX files, gunzipped through zlib, and torchvision's ToTensor + Normalize for them (supermask demo).

@@ -15,8 +15,8 @@ gives max |difference| / max |logit|; the script exits 1 if any case exceeds --t
 
 Needs torch, numpy, h5py and the Python package in python/ (``pip install ./python``).
 
-Usage: python3 tools/pytorch_roundtrip.py --hidden-networks DIR --supermask BINARY [--workdir DIR] [--small]
-  DIR is a checkout of https://github.com/allenai/hidden-networks; --small leaves out ResNet50.
+Usage: python3 tools/pytorch_roundtrip.py --hidden-networks DIR --supermask BINARY [--workdir DIR] [--arch A ...]
+  DIR is a checkout of https://github.com/allenai/hidden-networks; --arch picks among FC, Conv4 and ResNet50.
 """
 
 import argparse
@@ -75,7 +75,8 @@ def main():
     parser.add_argument("--hidden-networks", help="checkout of allenai/hidden-networks")
     parser.add_argument("--supermask", help="the supermask executable")
     parser.add_argument("--workdir", default="/tmp/supermask-roundtrip")
-    parser.add_argument("--small", action="store_true", help="leave out ResNet50")
+    parser.add_argument("--arch", nargs="+", default=[a[0] for a in ARCHITECTURES],
+                        choices=[a[0] for a in ARCHITECTURES], help="the architectures to run (default: all)")
     parser.add_argument("--tolerance", type=float, default=1e-5)
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     options = parser.parse_args()
@@ -89,7 +90,7 @@ def main():
     os.makedirs(options.workdir, exist_ok=True)
     failures = 0
     for arch, usc, ukn, prune_rate, shape in ARCHITECTURES:
-        if options.small and arch == "ResNet50":
+        if arch not in options.arch:
             continue
         batch = numpy.random.default_rng(7).standard_normal((BATCH, *shape)).astype("<f4")
         batch_path = os.path.join(options.workdir, f"{arch}-input.npy")
@@ -100,7 +101,7 @@ def main():
                         "--hidden-networks", hidden_networks, "--checkpoint", arch, init, "avx2", stem + ".pth"]
                        ).strip().splitlines()[-1]
             run([sys.executable, os.path.join(ROOT, "tools", "pth2h5.py"), stem + ".pth", stem + ".h5",
-                 "--keep", str(1 - prune_rate)])
+                 "--keep", str(prune_rate)])  # hidden-networks keeps the top prune_rate fraction
             for mode in MODES[init] + ["torch-seed"]:
                 container = f"{stem}-{mode}.smask"
                 export = [options.supermask, "export", stem + ".h5", "-o", container, "--weights", mode]
