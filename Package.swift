@@ -34,6 +34,14 @@ let package = Package(
         // initial weights and scores from a torch seed, bit for bit (docs/torch-init.md); optimised in debug builds
         // too, since tests and loads regenerate tens of millions of numbers.
         .target(name: "SupermaskTorchInit", dependencies: ["SupermaskCore"], swiftSettings: [.unsafeFlags(["-O"])]),
+        // The seed search's brute-force kernels in C vector extensions, compiled for AVX2 and for the baseline ISA
+        // from one body; optimised even in debug builds so that tests over seed ranges stay fast.
+        .target(name: "CSeedSearch", cSettings: [.unsafeFlags(["-O3"])]),
+        // Finds the torch seed of a model from its weights alone and names the profile that regenerates them.
+        .target(
+            name: "SupermaskSeedSearch", dependencies: ["SupermaskCore", "SupermaskTorchInit", "CSeedSearch"],
+            swiftSettings: [.unsafeFlags(["-O"])]
+        ),
 
         // MARK: vision targets
         // libjpeg-turbo's libjpeg API (Debian: libjpeg62-turbo-dev), wrapped in C because it reports errors by longjmp.
@@ -72,6 +80,7 @@ let package = Package(
                 "SupermaskDatasets",
                 "SupermaskVision",
                 "SupermaskFormat",
+                "SupermaskSeedSearch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -86,6 +95,13 @@ let package = Package(
         .testTarget(name: "SupermaskCLITests", dependencies: ["SupermaskCLI", "SupermaskTestSupport"], exclude: ["Golden"]),
         // MARK: more test targets
         .testTarget(name: "SupermaskTorchInitTests", dependencies: ["SupermaskTorchInit", "SupermaskCore"]),
+        .testTarget(
+            name: "SupermaskSeedSearchTests",
+            dependencies: [
+                "SupermaskSeedSearch", "SupermaskTorchInit", "SupermaskCore", "SupermaskHDF5", "SupermaskTestSupport",
+                "SupermaskCLI",
+            ]
+        ),
         .testTarget(name: "SupermaskZooTests", dependencies: ["SupermaskZoo", "SupermaskCLI", "SupermaskCore", "SupermaskTestSupport"]),
         .testTarget(name: "SupermaskDatasetsTests", dependencies: ["SupermaskDatasets", "SupermaskCore"]),
         .testTarget(

@@ -10,6 +10,7 @@ struct Supermask: ParsableCommand {
             Inspect.self,
             Infer.self,
             Export.self,
+            RecoverSeed.self,
             Init.self,
             Size.self,
             Bench.self,

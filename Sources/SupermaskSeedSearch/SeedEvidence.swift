@@ -1,0 +1,81 @@
+import SupermaskCore
+import SupermaskTorchInit
+
+/// A bit of torch's random stream that a checkpoint reveals: bit `bit` of output `outputIndex` is `value`.
+public struct KnownOutputBit: Sendable, Equatable {
+    /// The output's position in the stream (0 = the first output after `manual_seed`).
+    public var outputIndex: Int
+    /// The bit, 0 = least significant.
+    public var bit: Int
+    /// 0 or 1.
+    public var value: UInt32
+
+    public init(outputIndex: Int, bit: Int, value: UInt32) {
+        self.outputIndex = outputIndex
+        self.bit = bit
+        self.value = value
+    }
+
+    /// Whether a freshly seeded stream agrees: the bit computed through its linear form.
+    func holds(inSeededState state: [UInt32]) -> Bool {
+        OutputBitForm(outputIndex: outputIndex, bit: bit).evaluate(state) == value
+    }
+}
+
+/// What the first layer a model draws reveals about the stream, read from its frozen weights alone.
+///
+/// A signed-constant layer keeps the signs of `nn.Conv2d`'s default uniform draw w₀, at stream offset 0: weight i
+/// is ≥ 0 exactly when bit 23 of output i is set, in every profile. A Kaiming-normal layer is Box–Muller output
+/// at offset 2n, whose angle gives back the top bits of every second output (`BoxMullerInversion`).
+public struct SeedEvidence: Sendable {
+    /// How the layer was initialised, as far as the search is concerned.
+    public enum Kind: String, Sendable {
+        /// Every |weight| is the same: the signs of w₀ (`signed_constant`, `xavier_constant`).
+        case signs
+        /// Box–Muller pairs (`kaiming_normal`, `xavier_normal`).
+        case normal
+    }
+
+    /// The kind of evidence.
+    public let kind: Kind
+    /// The layer read (the first in construction order) and its place in the stream.
+    public let layer: TorchDrawPlan.Layer
+    /// The bits it reveals (the first `bitLimit` or a few more), in stream order; for `.signs`, bit 23 of outputs
+    /// offset, offset + 1, … (one per weight).
+    public let bits: [KnownOutputBit]
+
+    /// Reads the evidence in `weights`, the values of the first convolution `plan` draws.
+    public init(weights: [Float], layer: TorchDrawPlan.Layer) throws {
+        let name = layer.convolution.name.escapedForDisplay()
+        guard let first = weights.first, weights.count == layer.convolution.weightCount else {
+            throw SupermaskError("'\(name)' holds \(weights.count) weights, expected \(layer.convolution.weightCount)")
+        }
+        self.layer = layer
+        if weights.allSatisfy({ $0.magnitude == first.magnitude }) {
+            // The signs are bit 23 of outputs offset ..< offset + n, every sign a bit; all alike is what
+            // unsigned_constant (no draws at all) produces, and would match a seed only by chance.
+            guard weights.contains(where: { $0.sign != first.sign }) else {
+                throw SupermaskError("every weight of '\(name)' is \(first): a constant init, whose weights carry nothing of the seed")
+            }
+            guard weights.count >= Self.minimumBits else {
+                throw SupermaskError("'\(name)' has only \(weights.count) weights, fewer than the \(Self.minimumBits) signs a seed needs")
+            }
+            kind = .signs
+            bits = weights.prefix(Self.bitLimit).enumerated().map { index, weight in
+                KnownOutputBit(outputIndex: layer.offset + index, bit: 23, value: weight.sign == .plus ? 1 : 0)
+            }
+        } else {
+            kind = .normal
+            bits = BoxMullerInversion.angleBits(of: weights, streamOffset: layer.initOffset, limit: Self.bitLimit)
+            guard bits.count >= Self.minimumBits else {
+                throw SupermaskError("the weights of '\(name)' reveal only \(bits.count) bits of torch's stream (a seed needs \(Self.minimumBits)): they are not Box–Muller pairs of torch's normal_")
+            }
+        }
+    }
+
+    /// How many bits are kept: far more than a seed needs; the full regeneration checks every weight anyway.
+    public static let bitLimit = 1024
+
+    /// Fewer bits would let false seeds through: 2³² candidates against 48 bits leave 2⁻¹⁶ expected false matches.
+    public static let minimumBits = 48
+}

@@ -1,0 +1,107 @@
+import CSeedSearch
+
+/// The compiled brute-force kernels for one instruction set.
+///
+/// `@unchecked Sendable`: the table is a constant in the C library, never written.
+public struct SeedScanKernels: @unchecked Sendable {
+    /// What the kernels were compiled for (`avx2` or `portable`).
+    public let name: String
+    let table: UnsafePointer<sss_kernel_table>
+
+    /// The AVX2 kernels, when this CPU has AVX2.
+    public static let avx2: SeedScanKernels? = sss_cpu_supports_avx2() != 0 ? SeedScanKernels(name: "avx2", table: sss_kernels_avx2()) : nil
+    /// The kernels for the baseline instruction set, which run anywhere (about 4× slower than AVX2 on Zen 3).
+    public static let portable = SeedScanKernels(name: "portable", table: sss_kernels_portable())
+    /// The fastest kernels this CPU runs.
+    public static var preferred: SeedScanKernels { avx2 ?? portable }
+}
+
+/// One evidence's test in the form the C kernels take, and the scan of a range of seeds with it.
+///
+/// Signs at stream offset 0 use the sign kernel (bit 23 of output i < 227 is a parity of s[i+1] and s[i+397]:
+/// about 400 steps of the seeding recurrence per seed); anything else, the parity kernel over the whole seeded
+/// state with one GF(2)-linear form per known bit (`OutputBitForm`).
+final class SeedScanQuery: @unchecked Sendable {
+    private enum Test {
+        case signs(sss_sign_query)
+        case parities(filterForms: [UInt32], filterExpected: UInt32, confirmForms: [UInt32], confirmExpected: [UInt8])
+    }
+
+    private let test: Test
+    /// How many known bits a seed must match to come out of the kernel.
+    let testedBits: Int
+    /// Which kernel runs: `signs` or `parities`.
+    var kernelName: String {
+        if case .signs = test { return "signs" }
+        return "parities"
+    }
+
+    /// Bits tested per seed by the kernels: enough that a false seed passes about once in 2⁶⁴ seeds.
+    static let bitsPerSeed = 64
+
+    /// The test of `evidence` (at least `SeedEvidence.minimumBits` bits): its first `bitsPerSeed` bits.
+    convenience init(_ evidence: SeedEvidence) {
+        let bits = Array(evidence.bits.prefix(Self.bitsPerSeed))
+        if evidence.kind == .signs, bits.enumerated().allSatisfy({ $0.element.outputIndex == $0.offset && $0.element.bit == 23 }) {
+            self.init(signs: bits.map(\.value))
+        } else {
+            self.init(forms: bits.map { OutputBitForm(outputIndex: $0.outputIndex, bit: $0.bit).words }, expected: bits.map(\.value))
+        }
+    }
+
+    /// The sign kernel's test: bit 23 of output i is `expected[i]` (1 ... 64 outputs from the start of the stream).
+    init(signs expected: [UInt32]) {
+        precondition((1...Int(SSS_MAX_SIGN_BITS)).contains(expected.count), "SeedScanQuery: \(expected.count) signs")
+        var packed: UInt64 = 0
+        for (index, bit) in expected.enumerated() { packed |= UInt64(bit & 1) << UInt64(index) }
+        test = .signs(sss_sign_query(expected: packed, bitCount: Int32(expected.count)))
+        testedBits = expected.count
+    }
+
+    /// The parity kernel's test: parity(Σⱼ s[j] & forms[i][j]) = expected[i] for the seeded state s; at least
+    /// `SSS_FILTER_BITS` forms of 624 words.
+    init(forms: [[UInt32]], expected: [UInt32]) {
+        let words = Int(SSS_STATE_WORDS), filterBits = Int(SSS_FILTER_BITS)
+        precondition(forms.count == expected.count && forms.count >= filterBits && forms.allSatisfy { $0.count == words },
+                     "SeedScanQuery: \(forms.count) forms")
+        // The filter's forms are laid out word by word, each word repeated across the kernel's 8 lanes.
+        var filterForms = [UInt32](repeating: 0, count: words * filterBits * 8)
+        var filterExpected: UInt32 = 0
+        for b in 0..<filterBits {
+            for j in 0..<words {
+                for lane in 0..<8 { filterForms[(j * filterBits + b) * 8 + lane] = forms[b][j] }
+            }
+            filterExpected |= (expected[b] & 1) << UInt32(b)
+        }
+        test = .parities(
+            filterForms: filterForms, filterExpected: filterExpected,
+            confirmForms: Array(forms.dropFirst(filterBits).joined()),
+            confirmExpected: expected.dropFirst(filterBits).map { UInt8($0 & 1) })
+        testedBits = forms.count
+    }
+
+    /// The seeds in `first ..< first + count` (first + count ≤ 2³²) that pass the test, in increasing order,
+    /// at most `capacity` of them; and how many passed.
+    func scan(first: UInt64, count: UInt64, kernels: SeedScanKernels, capacity: Int = 64) -> (hits: [UInt32], passed: Int) {
+        var hits = [UInt32](repeating: 0, count: capacity)
+        let passed: Int = hits.withUnsafeMutableBufferPointer { buffer in
+            switch test {
+            case .signs(var query):
+                return kernels.table.pointee.scanSigns(&query, first, count, buffer.baseAddress!, capacity)
+            case .parities(let filterForms, let filterExpected, let confirmForms, let confirmExpected):
+                return filterForms.withUnsafeBufferPointer { filter in
+                    confirmForms.withUnsafeBufferPointer { confirm in
+                        confirmExpected.withUnsafeBufferPointer { expected in
+                            var query = sss_parity_query(
+                                wordCount: SSS_STATE_WORDS, filterForms: filter.baseAddress!, filterExpected: filterExpected,
+                                confirmForms: confirm.baseAddress, confirmExpected: expected.baseAddress,
+                                confirmCount: Int32(expected.count))
+                            return kernels.table.pointee.scanParities(&query, first, count, buffer.baseAddress!, capacity)
+                        }
+                    }
+                }
+            }
+        }
+        return (Array(hits.prefix(min(passed, capacity))), passed)
+    }
+}
