@@ -1,3 +1,5 @@
+import Dispatch
+import Synchronization
 import SupermaskTorchInit
 
 /// One bit of an MT19937 output as a GF(2)-linear form of the seeded state (before the first twist).
@@ -10,6 +12,22 @@ public struct OutputBitForm: Sendable, Equatable {
     /// Word j is the mask of the state word s[j] (624 words).
     public var words: [UInt32]
 
+    /// The adjoint of the twist's update of word i: s[i] ← s[far] ⊕ A·s[i] ⊕ B·s[next], where A moves bit 31 to
+    /// bit 30 and B(v) = (v & 0x7FFFFFFF) >> 1 ⊕ (v & 1) · MATRIX_A; the new s[i] is read through form[i].
+    @inline(__always)
+    private static func adjointStep(_ form: inout UnsafeMutableBufferPointer<UInt32>, _ i: Int, next: Int, far: Int) {
+        let f = form[i]
+        if f == 0 { return }
+        form[i] = (f >> 30 & 1) << 31
+        form[next] ^= (f & 0x3FFF_FFFF) << 1 | UInt32((f & matrix).nonzeroBitCount & 1)
+        form[far] ^= f
+    }
+
+    /// A form given by its words.
+    init(words: [UInt32]) {
+        self.words = words
+    }
+
     /// The form of bit `bit` (0 = least significant) of output `index` (0 = the first output after seeding).
     public init(outputIndex index: Int, bit: Int) {
         precondition(index >= 0 && (0..<32).contains(bit), "OutputBitForm: output \(index), bit \(bit)")
@@ -18,18 +36,27 @@ public struct OutputBitForm: Sendable, Equatable {
         form[index % size] = Self.temperingRows[bit]
         // Output i is state word i mod 624 after i / 624 + 1 regenerations (torch regenerates before the first
         // output). Each regeneration updates s[0], s[1], …, s[623] in turn, so its adjoint visits them in reverse.
-        for _ in 0...(index / size) {
-            for i in stride(from: size - 1, through: 0, by: -1) {
-                let f = form[i]
-                if f == 0 { continue }
-                // s[i] ← s[i + 397] ⊕ A·s[i] ⊕ B·s[i + 1], where A moves bit 31 to bit 30 and
-                // B(v) = (v & 0x7FFFFFFF) >> 1 ⊕ (v & 1) · MATRIX_A; the new s[i] is read through f.
-                form[i] = (f >> 30 & 1) << 31
-                form[(i + 1) % size] ^= (f & 0x3FFF_FFFF) << 1 | UInt32((f & Self.matrix).nonzeroBitCount & 1)
-                form[(i + 397) % size] ^= f
+        form.withUnsafeMutableBufferPointer { form in
+            for _ in 0...(index / size) {
+                Self.adjointStep(&form, 623, next: 0, far: 396)
+                for i in stride(from: 622, through: 227, by: -1) { Self.adjointStep(&form, i, next: i + 1, far: i - 227) }
+                for i in stride(from: 226, through: 0, by: -1) { Self.adjointStep(&form, i, next: i + 1, far: i + 397) }
             }
         }
         words = form
+    }
+
+    /// The forms of `bits`, computed on `threads` threads (a form deep in the stream costs about 1 µs per
+    /// regeneration it spans).
+    static func forms(of bits: [KnownOutputBit], threads: Int) -> [[UInt32]] {
+        let slices = max(1, min(threads, bits.count / 64))
+        let results = Mutex<[[[UInt32]]]>(Array(repeating: [], count: slices))
+        DispatchQueue.concurrentPerform(iterations: slices) { slice in
+            let part = bits[(slice * bits.count / slices)..<((slice + 1) * bits.count / slices)]
+            let forms = part.map { OutputBitForm(outputIndex: $0.outputIndex, bit: $0.bit).words }
+            results.withLock { $0[slice] = forms }
+        }
+        return results.withLock { Array($0.joined()) }
     }
 
     /// The form's value for a seeded state.

@@ -26,7 +26,8 @@ public struct KnownOutputBit: Sendable, Equatable {
 ///
 /// A signed-constant layer keeps the signs of `nn.Conv2d`'s default uniform draw w₀, at stream offset 0: weight i
 /// is ≥ 0 exactly when bit 23 of output i is set, in every profile. A Kaiming-normal layer is Box–Muller output
-/// at offset 2n, whose angle gives back the top bits of every second output (`BoxMullerInversion`).
+/// at offset 2n, whose angles give back the top bits of every second output whatever σ is, and whose radii give
+/// those of the others once σ is known (`BoxMullerInversion`).
 public struct SeedEvidence: Sendable {
     /// How the layer was initialised, as far as the search is concerned.
     public enum Kind: String, Sendable {
@@ -40,12 +41,18 @@ public struct SeedEvidence: Sendable {
     public let kind: Kind
     /// The layer read (the first in construction order) and its place in the stream.
     public let layer: TorchDrawPlan.Layer
-    /// The bits it reveals (the first `bitLimit` or a few more), in stream order; for `.signs`, bit 23 of outputs
-    /// offset, offset + 1, … (one per weight).
+    /// Bits that hold for every σ, in stream order: for `.signs`, bit 23 of outputs offset, offset + 1, … (one per
+    /// weight, the first `bitLimit`); for `.normal`, the angles' bits, pair by pair (the first `bitLimit` or a
+    /// few more).
     public let bits: [KnownOutputBit]
+    /// The Box–Muller pairs of a `.normal` layer, in stream order.
+    let pairs: [BoxMullerInversion.Pair]
+    /// The σ (as float32) the radii fit, among those offered, if any.
+    public let radiusDeviation: Float?
 
-    /// Reads the evidence in `weights`, the values of the first convolution `plan` draws.
-    public init(weights: [Float], layer: TorchDrawPlan.Layer) throws {
+    /// Reads the evidence in `weights`, the values of the first convolution drawn, at its place `layer`; the radii
+    /// of normal weights are tried against each of `deviations` (the σ of the inits that could have drawn them).
+    public init(weights: [Float], layer: TorchDrawPlan.Layer, deviations: [Double] = []) throws {
         let name = layer.convolution.name.escapedForDisplay()
         guard let first = weights.first, weights.count == layer.convolution.weightCount else {
             throw SupermaskError("'\(name)' holds \(weights.count) weights, expected \(layer.convolution.weightCount)")
@@ -64,17 +71,24 @@ public struct SeedEvidence: Sendable {
             bits = weights.prefix(Self.bitLimit).enumerated().map { index, weight in
                 KnownOutputBit(outputIndex: layer.offset + index, bit: 23, value: weight.sign == .plus ? 1 : 0)
             }
+            pairs = []
+            radiusDeviation = nil
         } else {
             kind = .normal
-            bits = BoxMullerInversion.angleBits(of: weights, streamOffset: layer.initOffset, limit: Self.bitLimit)
+            pairs = BoxMullerInversion.pairs(of: weights, streamOffset: layer.initOffset)
+            var angleBits: [KnownOutputBit] = []
+            for pair in pairs where angleBits.count < Self.bitLimit { angleBits += BoxMullerInversion.angleBits(of: [pair]) }
+            bits = angleBits
             guard bits.count >= Self.minimumBits else {
                 throw SupermaskError("the weights of '\(name)' reveal only \(bits.count) bits of torch's stream (a seed needs \(Self.minimumBits)): they are not Box–Muller pairs of torch's normal_")
             }
+            let pairs = self.pairs
+            radiusDeviation = deviations.map { Float($0) }.first { BoxMullerInversion.radiiFit(pairs, deviation: $0) }
         }
     }
 
-    /// How many bits are kept: far more than a seed needs; the full regeneration checks every weight anyway.
-    public static let bitLimit = 1024
+    /// How many bits `bits` keeps: more than the elimination combines; the full regeneration checks every weight.
+    public static let bitLimit = 16_384
 
     /// Fewer bits would let false seeds through: 2³² candidates against 48 bits leave 2⁻¹⁶ expected false matches.
     public static let minimumBits = 48

@@ -24,30 +24,29 @@ public struct SeedScanKernels: @unchecked Sendable {
 final class SeedScanQuery: @unchecked Sendable {
     private enum Test {
         case signs(sss_sign_query)
-        case parities(filterForms: [UInt32], filterExpected: UInt32, confirmForms: [UInt32], confirmExpected: [UInt8])
+        case parities(wordCount: Int, filterForms: [UInt32], filterExpected: UInt32, confirmForms: [UInt32], confirmExpected: [UInt8])
     }
 
     private let test: Test
-    /// How many known bits a seed must match to come out of the kernel.
+    /// How many known bits (or sums of them) a seed must match to come out of the kernel.
     let testedBits: Int
-    /// Which kernel runs: `signs` or `parities`.
-    var kernelName: String {
-        if case .signs = test { return "signs" }
-        return "parities"
-    }
+    /// How many words of the seeded state the kernel computes per seed (the sign kernel: up to 460).
+    private(set) var wordCount = 0
+    /// How many known bits were summed into the forms tested, when they came from `FormElimination`.
+    var combinedBits: Int?
 
-    /// Bits tested per seed by the kernels: enough that a false seed passes about once in 2⁶⁴ seeds.
-    static let bitsPerSeed = 64
-
-    /// The test of `evidence` (at least `SeedEvidence.minimumBits` bits): its first `bitsPerSeed` bits.
-    convenience init(_ evidence: SeedEvidence) {
-        let bits = Array(evidence.bits.prefix(Self.bitsPerSeed))
-        if evidence.kind == .signs, bits.enumerated().allSatisfy({ $0.element.outputIndex == $0.offset && $0.element.bit == 23 }) {
-            self.init(signs: bits.map(\.value))
-        } else {
-            self.init(forms: bits.map { OutputBitForm(outputIndex: $0.outputIndex, bit: $0.bit).words }, expected: bits.map(\.value))
+    /// What the kernel computes, for reports: "signs kernel, 64 bits" or "parities kernel over 218 of 624 state
+    /// words, 64 sums of 13,440 bits".
+    var summary: String {
+        switch test {
+        case .signs: return "signs kernel, \(testedBits) bits"
+        case .parities:
+            let sums = combinedBits.map { "\(testedBits) sums of \($0) bits" } ?? "\(testedBits) bits"
+            return "parities kernel over \(wordCount) of 624 state words, \(sums)"
         }
     }
+    /// Bits tested per seed by the kernels: enough that a false seed passes about once in 2⁶⁴ seeds.
+    static let bitsPerSeed = 64
 
     /// The sign kernel's test: bit 23 of output i is `expected[i]` (1 ... 64 outputs from the start of the stream).
     init(signs expected: [UInt32]) {
@@ -56,28 +55,30 @@ final class SeedScanQuery: @unchecked Sendable {
         for (index, bit) in expected.enumerated() { packed |= UInt64(bit & 1) << UInt64(index) }
         test = .signs(sss_sign_query(expected: packed, bitCount: Int32(expected.count)))
         testedBits = expected.count
+        wordCount = 397 + expected.count
     }
 
-    /// The parity kernel's test: parity(Σⱼ s[j] & forms[i][j]) = expected[i] for the seeded state s; at least
-    /// `SSS_FILTER_BITS` forms of 624 words.
-    init(forms: [[UInt32]], expected: [UInt32]) {
-        let words = Int(SSS_STATE_WORDS), filterBits = Int(SSS_FILTER_BITS)
-        precondition(forms.count == expected.count && forms.count >= filterBits && forms.allSatisfy { $0.count == words },
-                     "SeedScanQuery: \(forms.count) forms")
+    /// The parity kernel's test: parity(Σⱼ s[j] & forms[i][j]) = expected[i] for the seeded state s, over its first
+    /// `wordCount` words; at least `SSS_FILTER_BITS` forms of `wordCount` words.
+    init(forms: [[UInt32]], expected: [UInt32], wordCount: Int) {
+        let filterBits = Int(SSS_FILTER_BITS)
+        precondition(forms.count == expected.count && forms.count >= filterBits && (1...624).contains(wordCount)
+                     && forms.allSatisfy { $0.count == wordCount }, "SeedScanQuery: \(forms.count) forms")
         // The filter's forms are laid out word by word, each word repeated across the kernel's 8 lanes.
-        var filterForms = [UInt32](repeating: 0, count: words * filterBits * 8)
+        var filterForms = [UInt32](repeating: 0, count: wordCount * filterBits * 8)
         var filterExpected: UInt32 = 0
         for b in 0..<filterBits {
-            for j in 0..<words {
+            for j in 0..<wordCount {
                 for lane in 0..<8 { filterForms[(j * filterBits + b) * 8 + lane] = forms[b][j] }
             }
             filterExpected |= (expected[b] & 1) << UInt32(b)
         }
         test = .parities(
-            filterForms: filterForms, filterExpected: filterExpected,
+            wordCount: wordCount, filterForms: filterForms, filterExpected: filterExpected,
             confirmForms: Array(forms.dropFirst(filterBits).joined()),
             confirmExpected: expected.dropFirst(filterBits).map { UInt8($0 & 1) })
         testedBits = forms.count
+        self.wordCount = wordCount
     }
 
     /// The seeds in `first ..< first + count` (first + count ≤ 2³²) that pass the test, in increasing order,
@@ -88,12 +89,12 @@ final class SeedScanQuery: @unchecked Sendable {
             switch test {
             case .signs(var query):
                 return kernels.table.pointee.scanSigns(&query, first, count, buffer.baseAddress!, capacity)
-            case .parities(let filterForms, let filterExpected, let confirmForms, let confirmExpected):
+            case .parities(let wordCount, let filterForms, let filterExpected, let confirmForms, let confirmExpected):
                 return filterForms.withUnsafeBufferPointer { filter in
                     confirmForms.withUnsafeBufferPointer { confirm in
                         confirmExpected.withUnsafeBufferPointer { expected in
                             var query = sss_parity_query(
-                                wordCount: SSS_STATE_WORDS, filterForms: filter.baseAddress!, filterExpected: filterExpected,
+                                wordCount: Int32(wordCount), filterForms: filter.baseAddress!, filterExpected: filterExpected,
                                 confirmForms: confirm.baseAddress, confirmExpected: expected.baseAddress,
                                 confirmCount: Int32(expected.count))
                             return kernels.table.pointee.scanParities(&query, first, count, buffer.baseAddress!, capacity)

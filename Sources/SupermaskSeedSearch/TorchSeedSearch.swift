@@ -19,9 +19,9 @@ public enum TorchSeedSearch {
         public let tested: UInt64
         /// Wall-clock seconds of the scan, verification included.
         public let seconds: Double
-        /// What was read: the layer, the kind of evidence and how many of its bits every seed was tested against.
+        /// What was read: the layer and the kind of evidence.
         public let evidence: String
-        /// The kernels' instruction set and the threads used.
+        /// The kernels' instruction set and what they tested, part by part.
         public let kernels: String
         public let threads: Int
         /// Seeds that passed the kernel's bits but did not regenerate the model, with the first difference.
@@ -30,7 +30,7 @@ public enum TorchSeedSearch {
         /// One line saying what was tried, for a search that found nothing.
         public var notFoundDescription: String {
             var text = "no torch seed in \(range == .all ? "all 2^32" : "seeds \(range)") reproduces the weights"
-            text += " (\(tested) seeds tested against \(evidence))"
+            text += " (\(tested) seeds tested against \(evidence); \(kernels))"
             if let first = rejected.first {
                 text += "; \(rejected.count) seed\(rejected.count == 1 ? "" : "s") matched those bits but not the model, e.g. \(first.seed): \(first.reason)"
             }
@@ -48,10 +48,17 @@ public enum TorchSeedSearch {
     ///
     /// Throws when the weights carry no usable evidence (a constant init, too few weights); a search that finds
     /// nothing is a report without a match. `progress` is called on the calling thread about twice a second.
+    ///
+    /// A range of more than 2²⁶ seeds is searched in two parts: its first 2²⁰ seeds (where `--seed` values lie)
+    /// with the plain test, at once; then the rest with the reduced one (`SeedScanQuery.reduced`), whose seconds
+    /// of preparation pay only over many seeds.
     public static func search(
         model: Model, range: SeedRange = .all, threads: Int = defaultThreads, kernels: SeedScanKernels = .preferred,
         progress: (SeedSearchProgress) -> Void = { _ in }
     ) throws -> Report {
+        let start = DispatchTime.now()
+        func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9 }
+        let threads = max(1, threads)
         let architecture = model.architecture
         let order = TorchDrawPlan.hiddenNetworksConstructionOrder(architecture)
         guard let firstIndex = order.first else { throw SupermaskError("\(architecture.name) has no convolutions") }
@@ -62,16 +69,16 @@ public enum TorchSeedSearch {
         let isSignedConstant = weights.allSatisfy { $0.magnitude == weights.first?.magnitude }
         let plan = try TorchDrawPlan(
             architecture: architecture, initialisation: isSignedConstant ? .signedConstant : .kaimingNormal)
-        let evidence = try SeedEvidence(weights: weights, layer: plan.layer(index: firstIndex))
-        let query = SeedScanQuery(evidence)
+        let evidence = try SeedEvidence(
+            weights: weights, layer: plan.layer(index: firstIndex), deviations: normalDeviations(of: firstConvolution, keep: model.keep))
+        let layerName = "'\(firstConvolution.name.escapedForDisplay())'"
         let evidenceText = evidence.kind == .signs
-            ? "the signs of '\(firstConvolution.name.escapedForDisplay())' (\(query.testedBits) bits: bit 23 of outputs 0–\(query.testedBits - 1))"
-            : "the Box–Muller angles of '\(firstConvolution.name.escapedForDisplay())' (\(query.testedBits) bits of outputs from \(evidence.bits[0].outputIndex))"
+            ? "the signs of \(layerName)"
+            : "the Box–Muller pairs of \(layerName)\(evidence.radiusDeviation.map { " (radii fit σ = \($0))" } ?? "")"
 
         var match: TorchSeedMatch?
         var rejected: [(seed: UInt32, reason: String)] = []
-        let start = DispatchTime.now()
-        let outcome = SeedScan(query: query, kernels: kernels).run(range: range, threads: threads, progress: progress) { seed in
+        func check(_ seed: UInt32) -> Bool {
             switch TorchSeedVerification.check(model: model, seed: seed) {
             case .match(let found):
                 match = found
@@ -81,10 +88,41 @@ public enum TorchSeedSearch {
                 return false
             }
         }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        var parts: [(range: SeedRange, query: () -> SeedScanQuery)] = []
+        let plain = SeedScanQuery.plain(evidence)
+        if range.size > 1 << 26 {
+            let split = range.lowerBound + 1 << 20
+            parts = [
+                (try SeedRange(range.lowerBound, split), { plain }),
+                (try SeedRange(split, range.upperBound), { SeedScanQuery.reduced(evidence, threads: threads) ?? plain }),
+            ]
+        } else {
+            parts = [(range, { plain })]
+        }
+        var tested: UInt64 = 0
+        var summaries: [String] = []
+        for part in parts where match == nil {
+            let query = part.query()
+            summaries.append(query.summary)
+            let before = tested, offset = elapsed()
+            let outcome = SeedScan(query: query, kernels: kernels).run(range: part.range, threads: threads, progress: { step in
+                progress(SeedSearchProgress(tested: before + step.tested, total: range.size, seconds: offset + step.seconds))
+            }, accept: check)
+            tested += outcome.tested
+        }
         return Report(
-            match: match, range: range, tested: outcome.tested, seconds: seconds, evidence: evidenceText,
-            kernels: "\(kernels.name) \(query.kernelName) kernel", threads: max(1, threads), rejected: rejected)
+            match: match, range: range, tested: tested, seconds: elapsed(), evidence: evidenceText,
+            kernels: "\(kernels.name): " + summaries.joined(separator: ", then "), threads: threads, rejected: rejected)
+    }
+
+    /// The σ a normal first layer may have been drawn with: Kaiming's (with scale_fan at the keep fraction, if
+    /// known) and Xavier's.
+    static func normalDeviations(of convolution: Convolution, keep: KeepFraction?) -> [Double] {
+        var deviations = [TorchInitFormulas.reluStandardDeviation(fan: convolution.fanIn)]
+        if let keep { deviations.append(TorchInitFormulas.reluStandardDeviation(fan: convolution.fanIn, scaleFanPruneRate: keep.value)) }
+        deviations.append(TorchInitFormulas.xavierStandardDeviation(
+            fanIn: convolution.fanIn, fanOut: convolution.outputChannels * convolution.kernel * convolution.kernel))
+        return deviations
     }
 
     /// Finds the seed of `model` among all 2³², or throws saying what was tried: the function `supermask export

@@ -1,0 +1,96 @@
+import SupermaskCore
+import SupermaskTorchInit
+import Testing
+@testable import SupermaskSeedSearch
+
+@Suite struct FormEliminationTests {
+    /// Known bits of outputs deep in the stream (where ResNet-50's normal draws start), the top 16 bits of 200
+    /// outputs: the bits of one output are sums of different state bits, so eliminating the last words leaves
+    /// forms over the first m words that the seed's state satisfies and that find it.
+    static func knownBits(seed: UInt64, outputs: Int) -> [KnownOutputBit] {
+        var generator = TorchMersenneTwister(seed: seed)
+        generator.skip(18_816)
+        return (0..<outputs).flatMap { index -> [KnownOutputBit] in
+            let output = generator.next()
+            return (8..<24).map { KnownOutputBit(outputIndex: 18_816 + index, bit: $0, value: output >> UInt32($0) & 1) }
+        }
+    }
+
+    @Test func reducedFormsHoldForTheSeedAndFindIt() throws {
+        let seed: UInt64 = 3_146_946_812
+        let bits = Self.knownBits(seed: seed, outputs: 200)
+        let forms = OutputBitForm.forms(of: bits, threads: 2)
+        let reduced = try #require(FormElimination.reduce(forms: forms, expected: bits.map(\.value), keep: 64))
+        // 3,200 forms eliminate (3200 − 64 − 32) / 32 ≈ 97 words.
+        #expect(reduced.wordCount <= 624 - 96)
+        #expect(reduced.forms.count == 64)
+        #expect(reduced.forms.allSatisfy { $0.count == reduced.wordCount && $0.contains { $0 != 0 } })
+        let state = Array(TorchMersenneTwister.initialState(seed: seed).prefix(reduced.wordCount))
+        for (form, value) in zip(reduced.forms, reduced.expected) {
+            #expect(OutputBitForm(words: form).evaluate(state) == value)
+        }
+        let query = SeedScanQuery(forms: reduced.forms, expected: reduced.expected, wordCount: reduced.wordCount)
+        for kernels in SeedScanKernelTests.kernelSets {
+            #expect(query.scan(first: seed - 10_000, count: 20_000, kernels: kernels).hits == [UInt32(seed)], "\(kernels.name)")
+        }
+    }
+
+    /// A misread bit makes the bits contradict each other once there are more of them than unknowns in the words
+    /// eliminated; the elimination says so instead of returning forms no seed satisfies.
+    @Test func aContradictionIsReported() {
+        let bits = Self.knownBits(seed: 1, outputs: 40)
+        var forms = OutputBitForm.forms(of: bits, threads: 1)
+        var expected = bits.map(\.value)
+        // The same form twice with opposite values.
+        forms.append(forms[0])
+        expected.append(expected[0] ^ 1)
+        #expect(FormElimination.reduce(forms: forms, expected: expected, keep: 8) == nil)
+    }
+}
+
+@Suite struct ReducedQueryTests {
+    /// An ImageNet-style stem (64×3×7×7, Kaiming normal at stream offset 2n = 18,816) of a narrow ResNet.
+    static let stem = Architecture.imageNetResNet(name: "stem", block: .basic, blockCounts: [1, 1, 1, 1], planes: [64, 8, 8, 8])
+
+    static func evidence(seed: UInt64, deviations: (Double) -> [Double]) throws -> SeedEvidence {
+        let recipe = TorchSeedRecipe(seed: seed, profile: .torch2AVX2, initialisation: .kaimingNormal)
+        let generator = try TorchSeedGenerator(architecture: stem, recipe: recipe)
+        let layer = generator.plan.layer(index: 0)
+        let weights = generator.layer(index: 0, .weights).weights ?? []
+        return try SeedEvidence(weights: weights, layer: layer, deviations: deviations(recipe.standardDeviation(of: layer.convolution)))
+    }
+
+    /// With σ known, radii and angles of 672 outputs (about 12,800 bits) leave forms over about a third of the
+    /// state, which find the seed.
+    @Test func radiiAndAnglesShortenTheRecurrence() throws {
+        let seed: UInt64 = 3_146_946_812
+        let evidence = try Self.evidence(seed: seed) { [$0] }
+        #expect(evidence.radiusDeviation != nil)
+        let query = try #require(SeedScanQuery.reduced(evidence, threads: 2))
+        #expect(query.wordCount < 240)
+        #expect((query.combinedBits ?? 0) > 12_000)
+        #expect(query.scan(first: seed - 30_000, count: 60_000, kernels: .preferred).hits == [UInt32(seed)])
+    }
+
+    /// A σ slightly off passes the radii's fit but misreads low bits: the dependent bits contradict each other,
+    /// and the angles alone are combined instead, which still find the seed.
+    @Test func misreadRadiiFallBackToTheAngles() throws {
+        let seed: UInt64 = 77_777
+        let evidence = try Self.evidence(seed: seed) { [$0 * 1.001] }
+        #expect(evidence.radiusDeviation != nil)
+        let query = try #require(SeedScanQuery.reduced(evidence, threads: 2))
+        #expect(query.combinedBits == evidence.bits.count || query.combinedBits == SeedScanQuery.eliminationRows)
+        #expect(query.wordCount < 624)
+        #expect(query.scan(first: 0, count: 100_000, kernels: .preferred).hits == [UInt32(seed)])
+    }
+
+    /// Without a σ that fits, the angles are combined.
+    @Test func anglesAloneShortenTheRecurrenceToo() throws {
+        let seed: UInt64 = 123
+        let evidence = try Self.evidence(seed: seed) { [$0 * 2] }
+        #expect(evidence.radiusDeviation == nil)
+        let query = try #require(SeedScanQuery.reduced(evidence, threads: 2))
+        #expect(query.wordCount < 624 - 200)
+        #expect(query.scan(first: 0, count: 10_000, kernels: .preferred).hits == [UInt32(seed)])
+    }
+}
