@@ -16,7 +16,8 @@ let package = Package(
     ],
     targets: [
         // Tensors, bit-packed masks, the architecture catalogue, the model type, `.npy` I/O.
-        .target(name: "SupermaskCore"),
+        // Optimised in debug builds too: SHA-256 digests and top-k masks run over tens of millions of values in tests.
+        .target(name: "SupermaskCore", swiftSettings: [.unsafeFlags(["-O"])]),
         // libhdf5 (Debian: libhdf5-dev), with shims for the macros Swift cannot import.
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         // Reads the HDF5 layout written by tools/pth2h5.py into a `Model`.
@@ -26,20 +27,25 @@ let package = Package(
         // MARK: format targets
         // zlib (Debian: zlib1g-dev): crc32 and Deflate for the .smask container.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        // The .smask container: sections with CRCs, mask coders, the seeded weight generator.
-        .target(name: "SupermaskFormat", dependencies: ["SupermaskCore", "CZlib"]),
+        // The .smask container: sections with CRCs, mask coders, the seeded weight generator, torch-seed weights.
+        .target(name: "SupermaskFormat", dependencies: ["SupermaskCore", "SupermaskTorchInit", "CZlib"]),
 
         // MARK: torch init targets
         // PyTorch's CPU generator (MT19937, uniform_, normal_) and hidden-networks' draw order: the released models'
         // initial weights and scores from a torch seed, bit for bit (docs/torch-init.md); optimised in debug builds
         // too, since tests and loads regenerate tens of millions of numbers.
-        .target(name: "SupermaskTorchInit", dependencies: ["SupermaskCore"], swiftSettings: [.unsafeFlags(["-O"])]),
+        .target(
+            name: "SupermaskTorchInit", dependencies: ["SupermaskCore", "CSupermaskTorchKernels"],
+            swiftSettings: [.unsafeFlags(["-O"])]),
+        // Its fused multiply-adds in AVX2 + FMA, chosen at run time (the Swift code is the reference and the fallback).
+        .target(name: "CSupermaskTorchKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
         // The seed search's brute-force kernels in C vector extensions, compiled for AVX2 and for the baseline ISA
         // from one body; optimised even in debug builds so that tests over seed ranges stay fast.
         .target(name: "CSeedSearch", cSettings: [.unsafeFlags(["-O3"])]),
-        // Finds the torch seed of a model from its weights alone and names the profile that regenerates them.
+        // Finds the torch seed of a model from its weights alone, and checks it against every weight.
         .target(
-            name: "SupermaskSeedSearch", dependencies: ["SupermaskCore", "SupermaskTorchInit", "CSeedSearch"],
+            name: "SupermaskSeedSearch",
+            dependencies: ["SupermaskCore", "SupermaskTorchInit", "SupermaskFormat", "CSeedSearch"],
             swiftSettings: [.unsafeFlags(["-O"])]
         ),
 
@@ -94,7 +100,10 @@ let package = Package(
         ),
         .testTarget(name: "SupermaskCLITests", dependencies: ["SupermaskCLI", "SupermaskTestSupport"], exclude: ["Golden"]),
         // MARK: more test targets
-        .testTarget(name: "SupermaskTorchInitTests", dependencies: ["SupermaskTorchInit", "SupermaskCore"]),
+        // Optimised: the tests compare and digest whole regenerated models (a cResNet18 is 22 M numbers).
+        .testTarget(
+            name: "SupermaskTorchInitTests", dependencies: ["SupermaskTorchInit", "SupermaskCore"],
+            swiftSettings: [.unsafeFlags(["-O"])]),
         .testTarget(
             name: "SupermaskSeedSearchTests",
             dependencies: [
@@ -110,7 +119,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SupermaskFormatTests",
-            dependencies: ["SupermaskFormat", "SupermaskHDF5", "SupermaskEngine", "SupermaskCore", "SupermaskTestSupport"]
+            dependencies: [
+                "SupermaskFormat", "SupermaskHDF5", "SupermaskEngine", "SupermaskCore", "SupermaskTestSupport",
+                "SupermaskTorchInit",
+            ]
         ),
     ]
 )

@@ -40,3 +40,19 @@ public enum TorchInitialisation: String, Sendable, CaseIterable, CustomStringCon
     /// Whether a tensor must hold at least 16 elements (`normal_`'s vectorised path).
     var needsNormalFill: Bool { self == .kaimingNormal || self == .xavierNormal }
 }
+
+extension TorchInitialisation {
+    /// Whether the init's weights come out the same under both profiles: the constant inits keep only signs, which
+    /// every profile shares; the normal inits differ only where the profiles' log/sin/cos do, the uniform ones only
+    /// where their rounding does. (The initial scores are uniform draws and differ whenever the rounding does.)
+    public func givesSameWeights(under first: TorchProfile, and second: TorchProfile) -> Bool {
+        switch self {
+        case .signedConstant, .unsignedConstant, .xavierConstant: return true
+        case .kaimingNormal, .xavierNormal: return first.normalMath == second.normalMath
+        case .kaimingUniform, .standard: return first.uniformRounding == second.uniformRounding
+        }
+    }
+
+    /// Whether `--scale-fan` changes the init (the builder applies it to these three only).
+    public var honoursScaleFan: Bool { self == .signedConstant || self == .unsignedConstant || self == .kaimingNormal }
+}

@@ -63,15 +63,19 @@ public struct TorchMersenneTwister: Sendable {
 
     /// Fills `buffer` with the next outputs, in order.
     public mutating func fill(_ buffer: UnsafeMutableBufferPointer<UInt32>) {
-        var filled = 0
-        while filled < buffer.count {
+        guard var output = buffer.baseAddress else { return }
+        var remaining = buffer.count
+        while remaining > 0 {
             if position == Self.stateSize { regenerate() }
-            let count = min(buffer.count - filled, Self.stateSize - position)
+            let count = min(remaining, Self.stateSize - position)
             state.withUnsafeBufferPointer { words in
-                for offset in 0..<count { buffer[filled + offset] = Self.temper(words[position + offset]) }
+                // Pointer arithmetic without overflow checks lets the compiler vectorise the tempering.
+                guard let source = words.baseAddress.map({ $0 + position }) else { return }
+                for offset in 0..<count { output[offset] = Self.temper(source[offset]) }
             }
+            output += count
             position += count
-            filled += count
+            remaining -= count
         }
         drawn += buffer.count
     }
@@ -96,7 +100,8 @@ public struct TorchMersenneTwister: Sendable {
             let n = Self.stateSize, m = Self.shift
             @inline(__always) func twist(_ u: UInt32, _ v: UInt32) -> UInt32 {
                 let mixed = (u & 0x8000_0000) | (v & 0x7FFF_FFFF)
-                return (mixed >> 1) ^ (v & 1 == 0 ? 0 : Self.matrix)
+                // Branch-free: the low bit of v is a coin flip, so a branch would be mispredicted half the time.
+                return (mixed >> 1) ^ ((0 &- (v & 1)) & Self.matrix)
             }
             for i in 0..<(n - m) { s[i] = s[i + m] ^ twist(s[i], s[i + 1]) }
             for i in (n - m)..<(n - 1) { s[i] = s[i + m - n] ^ twist(s[i], s[i + 1]) }

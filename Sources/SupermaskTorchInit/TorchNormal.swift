@@ -1,3 +1,4 @@
+import CSupermaskTorchKernels
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,24 +17,22 @@ public enum TorchNormal {
     /// The number of outputs `normal_` draws for `count` elements (`count` ≥ 16).
     public static func drawCount(_ count: Int) -> Int { count + (count % 16 == 0 ? 0 : 16) }
 
-    /// Fills `values` (at least 16 of them) as `normal_(mean, std)` does under `profile`.
+    /// Fills `values` (at least 16 of them) as `normal_(mean, std)` does under `profile`; `vectorised` picks the
+    /// AVX2 kernel for avx_mathfun when the CPU has it (the same bits as the scalar code).
     public static func fill(
         _ values: UnsafeMutableBufferPointer<Float>, mean: Double, standardDeviation: Double, profile: TorchProfile,
-        generator: inout TorchMersenneTwister
+        generator: inout TorchMersenneTwister, vectorised: Bool = TorchVectorKernels.isAvailable
     ) {
         let count = values.count
         precondition(count >= minimumCount, "TorchNormal.fill: \(count) elements take torch's scalar path")
-        fillUniform(values, generator: &generator)
         let scale = Float(standardDeviation), offset = Float(mean)
-        var block = 0
-        while block + 16 <= count {
-            transform(values.baseAddress! + block, scale: scale, offset: offset, math: profile.normalMath)
-            block += 16
-        }
+        let math = profile.normalMath
+        fillUniform(values, generator: &generator)
+        transform(values.baseAddress!, blocks: count / 16, scale: scale, offset: offset, math: math, vectorised: vectorised)
         if count % 16 != 0 {
             let tail = UnsafeMutableBufferPointer(rebasing: values[(count - 16)...])
             fillUniform(tail, generator: &generator)
-            transform(tail.baseAddress!, scale: scale, offset: offset, math: profile.normalMath)
+            transform(tail.baseAddress!, blocks: 1, scale: scale, offset: offset, math: math, vectorised: vectorised)
         }
     }
 
@@ -55,14 +54,29 @@ public enum TorchNormal {
         }
     }
 
-    /// Box–Muller on one block of 16 uniforms, in place.
-    @inline(__always)
-    private static func transform(_ block: UnsafeMutablePointer<Float>, scale: Float, offset: Float, math: NormalMath) {
-        for j in 0..<8 {
-            let (cosine, sine) = pair(u1: 1 - block[j], u2: block[j + 8], math: math)
-            block[j] = offset.addingProduct(cosine, scale)
-            block[j + 8] = offset.addingProduct(sine, scale)
+    /// Box–Muller on `blocks` consecutive blocks of 16 uniforms, in place.
+    static func transform(
+        _ data: UnsafeMutablePointer<Float>, blocks: Int, scale: Float, offset: Float, math: NormalMath, vectorised: Bool
+    ) {
+        if math == .avxMathFun, vectorised {
+            smt_normal_blocks_avx2(data, blocks, scale, offset)
+            return
         }
+        for block in 0..<blocks {
+            let values = data + 16 * block
+            for j in 0..<8 {
+                let (cosine, sine) = pair(u1: 1 - values[j], u2: values[j + 8], math: math)
+                values[j] = scaled(cosine, scale: scale, offset: offset)
+                values[j + 8] = scaled(sine, scale: scale, offset: offset)
+            }
+        }
+    }
+
+    /// fma(value, scale, offset), torch's last step. For offset +0 (every init here) that is value · scale + 0:
+    /// the product is rounded once either way and adding +0 turns −0 into +0 as the fma does, without a libm call.
+    @inline(__always)
+    private static func scaled(_ value: Float, scale: Float, offset: Float) -> Float {
+        offset.bitPattern == 0 ? value * scale + 0 : offset.addingProduct(value, scale)
     }
 
     /// r·cos θ and r·sin θ, each rounded to float32, for r = √(−2 ln u1) and θ = 2π·u2.

@@ -1,3 +1,5 @@
+import CSupermaskTorchKernels
+
 /// `Tensor.uniform_(from, to)` on a float32 CPU tensor: one 32-bit output per element, of which only the low
 /// 24 bits are used (docs/torch-init.md §2).
 public enum TorchUniform {
@@ -33,15 +35,28 @@ public enum TorchUniform {
         return profile.foldsUpperBound && value == range.to ? range.from : value
     }
 
-    /// Fills `values` as `uniform_(from, to)` does, drawing one output of `generator` per element.
+    /// Fills `values` as `uniform_(from, to)` does, drawing one output of `generator` per element; `vectorised`
+    /// picks the AVX2 kernel for the fused profiles when the CPU has it (the same bits as the scalar code).
     public static func fill(
         _ values: UnsafeMutableBufferPointer<Float>, range: Range, profile: TorchProfile,
-        generator: inout TorchMersenneTwister
+        generator: inout TorchMersenneTwister, vectorised: Bool = TorchVectorKernels.isAvailable
     ) {
-        values.withMemoryRebound(to: UInt32.self) { raw in
-            generator.fill(raw)
-            for index in raw.indices {
-                raw[index] = value(raw: raw[index], range: range, profile: profile).bitPattern
+        values.withMemoryRebound(to: UInt32.self) { generator.fill($0) }
+        guard let base = values.baseAddress else { return }
+        switch profile.uniformRounding {
+        case .fused where vectorised:
+            smt_uniform_fused_avx2(base, values.count, range.from, range.width, range.to, profile.foldsUpperBound ? 1 : 0)
+        case .fused:
+            for index in values.indices {
+                values[index] = value(raw: values[index].bitPattern, range: range, profile: profile)
+            }
+        case .separate:
+            // Two roundings: no fma, so the loop stays in registers.
+            let fold = profile.foldsUpperBound
+            for index in values.indices {
+                let x = Float(values[index].bitPattern & 0xFF_FFFF) * unit
+                let result = x * range.width + range.from
+                values[index] = fold && result == range.to ? range.from : result
             }
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SupermaskCore
+import SupermaskFormat
 
 /// `supermask inspect`: what is inside a model.
 struct Inspect: ParsableCommand {
@@ -14,7 +15,9 @@ struct Inspect: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let report = InspectReport(model: try modelOptions.load(), file: modelOptions.model)
+            let report = InspectReport(
+                model: try modelOptions.load(), file: modelOptions.model,
+                keptOnly: ContainerReader.isContainer(path: modelOptions.model))
             if json {
                 try printJSON(report)
             } else {
