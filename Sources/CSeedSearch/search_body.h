@@ -35,18 +35,18 @@ static long SSS(scan_signs)(const sss_sign_query *query, uint64_t first, uint64_
     const uint64_t end = first + count;
     for (uint64_t base = first; base < end; base += lanes) {
         vector s = (vector)(uint32_t)base + lane;
+        // j counts the recurrence's steps: after `for (; j <= t; j++)`, s holds s[t].
         uint32_t j = 1;
-        for (; j <= (uint32_t)bits; j++) {
-            s = SSS_SEED_MULTIPLIER * (s ^ (s >> 30)) + j;
-            pending[j - 1] = s & early;
+        for (int k = 0; k < bits; k++) {
+            for (; j <= (uint32_t)query->outputs[k] + 1; j++) s = SSS_SEED_MULTIPLIER * (s ^ (s >> 30)) + j;
+            pending[k] = s & early;
         }
-        for (; j < 397; j++) s = SSS_SEED_MULTIPLIER * (s ^ (s >> 30)) + j;
         vector alive = (vector)1u;
-        for (int i = 0; i < bits; j++, i++) {
-            s = SSS_SEED_MULTIPLIER * (s ^ (s >> 30)) + j;
-            vector v = pending[i] ^ (s & late);
+        for (int k = 0; k < bits; k++) {
+            for (; j <= (uint32_t)query->outputs[k] + 397; j++) s = SSS_SEED_MULTIPLIER * (s ^ (s >> 30)) + j;
+            vector v = pending[k] ^ (s & late);
             v ^= v >> 16; v ^= v >> 8; v ^= v >> 4; v ^= v >> 2; v ^= v >> 1;
-            const uint32_t expected = (uint32_t)(query->expected >> i) & 1u;
+            const uint32_t expected = (uint32_t)(query->expected >> k) & 1u;
             alive &= ~(v ^ expected);
             alive &= 1u;
             if (__builtin_reduce_or(alive) == 0) break;

@@ -1,4 +1,5 @@
 import Foundation
+import SupermaskCore
 
 /// Reads back the raw outputs behind torch's `normal_` from its results.
 ///
@@ -23,14 +24,16 @@ enum BoxMullerInversion {
     }
 
     /// The pairs of `weights`, the result of one `normal_` that starts at stream offset `streamOffset`, in order,
-    /// skipping pairs whose radius is zero (k₁ = 0 gives r = −0 and loses the angle).
-    static func pairs(of weights: [Float], streamOffset: Int) -> [Pair] {
+    /// skipping pairs whose radius is zero (k₁ = 0 gives r = −0 and loses the angle) and, with `known`, pairs with
+    /// a value it does not mark.
+    static func pairs(of weights: [Float], known: BitMask? = nil, streamOffset: Int) -> [Pair] {
         let count = weights.count
         // With n % 16 ≠ 0 torch redraws the last 16 values after the blocks, overwriting part of the last block.
         let usable = count % 16 == 0 ? count : count - 16
         var pairs: [Pair] = []
         for block in stride(from: 0, to: usable - 15, by: 16) {
             for j in 0..<8 {
+                guard known.map({ $0[block + j] && $0[block + j + 8] }) ?? true else { continue }
                 let cosine = Double(weights[block + j]), sine = Double(weights[block + j + 8])
                 guard cosine != 0 || sine != 0 else { continue }
                 pairs.append(Pair(

@@ -52,30 +52,35 @@ public struct SeedEvidence: Sendable {
 
     /// Reads the evidence in `weights`, the values of the first convolution drawn, at its place `layer`; the radii
     /// of normal weights are tried against each of `deviations` (the σ of the inits that could have drawn them).
-    public init(weights: [Float], layer: TorchDrawPlan.Layer, deviations: [Double] = []) throws {
+    /// With `known`, only the weights it marks are known (a container that stores only the kept weights).
+    public init(weights: [Float], known: BitMask? = nil, layer: TorchDrawPlan.Layer, deviations: [Double] = []) throws {
         let name = layer.convolution.name.escapedForDisplay()
-        guard let first = weights.first, weights.count == layer.convolution.weightCount else {
+        guard weights.count == layer.convolution.weightCount, known.map({ $0.count == weights.count }) ?? true else {
             throw SupermaskError("'\(name)' holds \(weights.count) weights, expected \(layer.convolution.weightCount)")
         }
+        let indices = weights.indices.filter { known?[$0] ?? true }
+        guard let first = indices.first.map({ weights[$0] }) else {
+            throw SupermaskError("no weight of '\(name)' is known")
+        }
         self.layer = layer
-        if weights.allSatisfy({ $0.magnitude == first.magnitude }) {
+        if Self.isSignedConstant(weights, known: known) {
             // The signs are bit 23 of outputs offset ..< offset + n, every sign a bit; all alike is what
             // unsigned_constant (no draws at all) produces, and would match a seed only by chance.
-            guard weights.contains(where: { $0.sign != first.sign }) else {
-                throw SupermaskError("every weight of '\(name)' is \(first): a constant init, whose weights carry nothing of the seed")
+            guard indices.contains(where: { weights[$0].sign != first.sign }) else {
+                throw SupermaskError("every known weight of '\(name)' is \(first): a constant init, whose weights carry nothing of the seed")
             }
-            guard weights.count >= Self.minimumBits else {
-                throw SupermaskError("'\(name)' has only \(weights.count) weights, fewer than the \(Self.minimumBits) signs a seed needs")
+            guard indices.count >= Self.minimumBits else {
+                throw SupermaskError("'\(name)' has only \(indices.count) known weights, fewer than the \(Self.minimumBits) signs a seed needs")
             }
             kind = .signs
-            bits = weights.prefix(Self.bitLimit).enumerated().map { index, weight in
-                KnownOutputBit(outputIndex: layer.offset + index, bit: 23, value: weight.sign == .plus ? 1 : 0)
+            bits = indices.prefix(Self.bitLimit).map { index in
+                KnownOutputBit(outputIndex: layer.offset + index, bit: 23, value: weights[index].sign == .plus ? 1 : 0)
             }
             pairs = []
             radiusDeviation = nil
         } else {
             kind = .normal
-            pairs = BoxMullerInversion.pairs(of: weights, streamOffset: layer.initOffset)
+            pairs = BoxMullerInversion.pairs(of: weights, known: known, streamOffset: layer.initOffset)
             var angleBits: [KnownOutputBit] = []
             for pair in pairs where angleBits.count < Self.bitLimit { angleBits += BoxMullerInversion.angleBits(of: [pair]) }
             bits = angleBits
@@ -85,6 +90,13 @@ public struct SeedEvidence: Sendable {
             let pairs = self.pairs
             radiusDeviation = deviations.map { Float($0) }.first { BoxMullerInversion.radiiFit(pairs, deviation: $0) }
         }
+    }
+
+    /// Whether the known weights all have one magnitude: the signs of a signed constant.
+    public static func isSignedConstant(_ weights: [Float], known: BitMask?) -> Bool {
+        guard let first = weights.indices.first(where: { known?[$0] ?? true }) else { return false }
+        let magnitude = weights[first].magnitude
+        return weights.indices.allSatisfy { !(known?[$0] ?? true) || weights[$0].magnitude == magnitude }
     }
 
     /// How many bits `bits` keeps: more than the elimination combines; the full regeneration checks every weight.

@@ -48,14 +48,21 @@ final class SeedScanQuery: @unchecked Sendable {
     /// Bits tested per seed by the kernels: enough that a false seed passes about once in 2⁶⁴ seeds.
     static let bitsPerSeed = 64
 
-    /// The sign kernel's test: bit 23 of output i is `expected[i]` (1 ... 64 outputs from the start of the stream).
-    init(signs expected: [UInt32]) {
-        precondition((1...Int(SSS_MAX_SIGN_BITS)).contains(expected.count), "SeedScanQuery: \(expected.count) signs")
-        var packed: UInt64 = 0
-        for (index, bit) in expected.enumerated() { packed |= UInt64(bit & 1) << UInt64(index) }
-        test = .signs(sss_sign_query(expected: packed, bitCount: Int32(expected.count)))
-        testedBits = expected.count
-        wordCount = 397 + expected.count
+    /// The sign kernel's test: bit 23 of output `outputs[k]` is `expected[k]` (1 ... 64 outputs, strictly
+    /// increasing, each below 227).
+    init(signOutputs outputs: [Int], expected: [UInt32]) {
+        precondition((1...Int(SSS_MAX_SIGN_BITS)).contains(outputs.count) && outputs.count == expected.count
+                     && zip(outputs, outputs.dropFirst()).allSatisfy { $0 < $1 } && outputs.allSatisfy { (0..<227).contains($0) },
+                     "SeedScanQuery: sign outputs \(outputs)")
+        var query = sss_sign_query()
+        withUnsafeMutableBytes(of: &query.outputs) { bytes in
+            for (index, output) in outputs.enumerated() { bytes[index] = UInt8(output) }
+        }
+        for (index, bit) in expected.enumerated() { query.expected |= UInt64(bit & 1) << UInt64(index) }
+        query.bitCount = Int32(outputs.count)
+        test = .signs(query)
+        testedBits = outputs.count
+        wordCount = 397 + outputs[outputs.count - 1]
     }
 
     /// The parity kernel's test: parity(Σⱼ s[j] & forms[i][j]) = expected[i] for the seeded state s, over its first

@@ -1,13 +1,16 @@
 import SupermaskTorchInit
 
 extension SeedScanQuery {
-    /// The test of `evidence`'s first 64 bits: the sign kernel for signs at the start of the stream (about 400 steps
-    /// of the seeding recurrence per seed), else the parity kernel over the whole state (624 steps).
+    /// The test of 64 of `evidence`'s bits: the sign kernel for signs among the stream's first 227 outputs (about
+    /// 400 steps of the seeding recurrence per seed), else the parity kernel over the whole state (624 steps).
     static func plain(_ evidence: SeedEvidence) -> SeedScanQuery {
-        let bits = Array(evidence.bits.prefix(bitsPerSeed))
-        if evidence.kind == .signs, bits.enumerated().allSatisfy({ $0.element.outputIndex == $0.offset && $0.element.bit == 23 }) {
-            return SeedScanQuery(signs: bits.map(\.value))
+        if evidence.kind == .signs {
+            let early = evidence.bits.filter { $0.bit == 23 && $0.outputIndex < 227 }.prefix(bitsPerSeed)
+            if early.count >= SeedEvidence.minimumBits {
+                return SeedScanQuery(signOutputs: early.map(\.outputIndex), expected: early.map(\.value))
+            }
         }
+        let bits = Array(evidence.bits.prefix(bitsPerSeed))
         let forms = bits.map { OutputBitForm(outputIndex: $0.outputIndex, bit: $0.bit).words }
         return SeedScanQuery(forms: forms, expected: bits.map(\.value), wordCount: TorchMersenneTwister.stateSize)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import SupermaskCore
+import SupermaskFormat
 import SupermaskTorchInit
 
 /// Finds the torch seed of a hidden-networks model from its frozen weights alone (docs/seed-recovery.md).
@@ -48,13 +49,15 @@ public enum TorchSeedSearch {
     ///
     /// Throws when the weights carry no usable evidence (a constant init, too few weights); a search that finds
     /// nothing is a report without a match. `progress` is called on the calling thread about twice a second.
+    /// With `keptOnly` (a model read from a container that stores only the kept weights), the others are unknown:
+    /// neither read as evidence nor compared.
     ///
     /// A range of more than 2²⁶ seeds is searched in two parts: its first 2²⁰ seeds (where `--seed` values lie)
     /// with the plain test, at once; then the rest with the reduced one (`SeedScanQuery.reduced`), whose seconds
     /// of preparation pay only over many seeds.
     public static func search(
         model: Model, range: SeedRange = .all, threads: Int = defaultThreads, kernels: SeedScanKernels = .preferred,
-        progress: (SeedSearchProgress) -> Void = { _ in }
+        keptOnly: Bool = false, progress: (SeedSearchProgress) -> Void = { _ in }
     ) throws -> Report {
         let start = DispatchTime.now()
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9 }
@@ -66,11 +69,13 @@ public enum TorchSeedSearch {
         let weights = model.parameters(of: firstConvolution).weight
         // Where the first layer's evidence sits does not depend on the init beyond signs vs normal: w₀ at 0, the
         // normal draws at 2n.
-        let isSignedConstant = weights.allSatisfy { $0.magnitude == weights.first?.magnitude }
+        let isSignedConstant = SeedEvidence.isSignedConstant(weights, known: keptOnly ? model.parameters(of: firstConvolution).mask : nil)
         let plan = try TorchDrawPlan(
             architecture: architecture, initialisation: isSignedConstant ? .signedConstant : .kaimingNormal)
+        let known = keptOnly ? model.parameters(of: firstConvolution).mask : nil
         let evidence = try SeedEvidence(
-            weights: weights, layer: plan.layer(index: firstIndex), deviations: normalDeviations(of: firstConvolution, keep: model.keep))
+            weights: weights, known: known, layer: plan.layer(index: firstIndex),
+            deviations: normalDeviations(of: firstConvolution, keep: model.keep))
         let layerName = "'\(firstConvolution.name.escapedForDisplay())'"
         let evidenceText = evidence.kind == .signs
             ? "the signs of \(layerName)"
@@ -78,13 +83,16 @@ public enum TorchSeedSearch {
 
         var match: TorchSeedMatch?
         var rejected: [(seed: UInt32, reason: String)] = []
+        let comparedWeights = architecture.convolutions.reduce(0) { total, convolution in
+            total + (keptOnly ? model.parameters(of: convolution).keptCount : convolution.weightCount)
+        }
         func check(_ seed: UInt32) -> Bool {
-            switch TorchSeedVerification.check(model: model, seed: seed) {
-            case .match(let found):
-                match = found
+            do {
+                let verified = try TorchSeedSelection.verify(model: model, seed: UInt64(seed), keptOnly: keptOnly)
+                match = TorchSeedMatch(seed: seed, verified: verified, verifiedWeights: comparedWeights)
                 return true
-            case .mismatch(let reason):
-                rejected.append((seed, reason))
+            } catch {
+                rejected.append((seed, (error as? SupermaskError)?.message ?? "\(error)"))
                 return false
             }
         }
@@ -115,22 +123,20 @@ public enum TorchSeedSearch {
             kernels: "\(kernels.name): " + summaries.joined(separator: ", then "), threads: threads, rejected: rejected)
     }
 
-    /// The σ a normal first layer may have been drawn with: Kaiming's (with scale_fan at the keep fraction, if
-    /// known) and Xavier's.
+    /// The σ a normal first layer may have been drawn with: Kaiming's, and with scale_fan at the keep fraction if
+    /// the model has one.
     static func normalDeviations(of convolution: Convolution, keep: KeepFraction?) -> [Double] {
         var deviations = [TorchInitFormulas.reluStandardDeviation(fan: convolution.fanIn)]
         if let keep { deviations.append(TorchInitFormulas.reluStandardDeviation(fan: convolution.fanIn, scaleFanPruneRate: keep.value)) }
-        deviations.append(TorchInitFormulas.xavierStandardDeviation(
-            fanIn: convolution.fanIn, fanOut: convolution.outputChannels * convolution.kernel * convolution.kernel))
         return deviations
     }
 
     /// Finds the seed of `model` among all 2³², or throws saying what was tried: the function `supermask export
     /// --weights torch-seed` calls when no `--torch-seed` is given.
     public static func recover(
-        model: Model, threads: Int = defaultThreads, progress: (SeedSearchProgress) -> Void = { _ in }
+        model: Model, threads: Int = defaultThreads, keptOnly: Bool = false, progress: (SeedSearchProgress) -> Void = { _ in }
     ) throws -> TorchSeedMatch {
-        let report = try search(model: model, threads: threads, progress: progress)
+        let report = try search(model: model, threads: threads, keptOnly: keptOnly, progress: progress)
         guard let match = report.match else { throw SupermaskError(report.notFoundDescription) }
         return match
     }

@@ -58,7 +58,7 @@ import Testing
     /// The profile named among those the weights cannot tell apart follows the format torch.save wrote.
     @Test func namesTheProfileFromTheCheckpointFormat() throws {
         let recipe = TorchSeedRecipe(seed: 5, profile: .torch2AVX2, initialisation: .kaimingNormal)
-        for (format, expected) in [("legacy", TorchProfile.torch13AVX2), ("zip", .torch2AVX2), (nil, .torch13AVX2)] {
+        for (format, expected) in [("legacy", TorchProfile.torch13AVX2), ("zip", .torch2AVX2), (nil, .torch2AVX2)] {
             let metadata: [(key: String, value: MetadataValue)] = format.map { [("source_format", .text($0))] } ?? []
             let model = try SeededModel.model(SeededModel.tinyConv, recipe, metadata: metadata)
             let report = try TorchSeedSearch.search(model: model, range: try SeedRange(0, 64), threads: 1)
@@ -118,6 +118,20 @@ import Testing
             try TorchSeedSearch.search(model: model, range: try SeedRange(0, 10), threads: 1)
         } throws: { error in
             (error as? SupermaskError)?.message.contains("a constant init, whose weights carry nothing of the seed") == true
+        }
+    }
+
+    /// A container that stores only the kept weights reads the others as 0: with `keptOnly` they are unknown, the
+    /// signs and pairs that are known find the seed, and only kept weights are compared.
+    @Test func findsTheSeedFromTheKeptWeightsAlone() throws {
+        for initialisation in [TorchInitialisation.signedConstant, .kaimingNormal] {
+            var model = try SeededModel.model(SeededModel.tinyConv, TorchSeedRecipe(seed: 4_242, profile: .torch2AVX2, initialisation: initialisation), keep: 0.7)
+            for (name, parameters) in model.convolutions {
+                model.convolutions[name]?.weight = parameters.effectiveWeight
+            }
+            let report = try TorchSeedSearch.search(model: model, range: try SeedRange(0, 8_192), threads: 2, keptOnly: true)
+            #expect(report.match?.seed == 4_242, "\(initialisation)")
+            #expect(report.match?.verifiedWeights == model.convolutions.values.reduce(0) { $0 + $1.keptCount })
         }
     }
 

@@ -19,13 +19,15 @@
 /// The most output bits the sign kernel tests per seed.
 #define SSS_MAX_SIGN_BITS 64
 
-/// What signed-constant weights reveal: bit 23 of outputs 0 ..< bitCount of the stream.
+/// What signed-constant weights reveal: bit 23 of some of the stream's first 227 outputs.
 ///
 /// For output i < 227, bit 23 is parity(s[i+397] & 0x00880100) ⊕ parity(s[i+1] & 0x01100201) of the seeded
-/// state s, so a seed is tested with the seeding recurrence up to s[396 + bitCount] alone.
+/// state s, so a seed is tested with the seeding recurrence up to s[397 + the last output] alone.
 typedef struct {
-    /// Bit i is the expected bit 23 of output i (1 when weight i is ≥ 0).
+    /// Bit k is the expected bit 23 of output outputs[k] (1 when that weight is ≥ 0).
     uint64_t expected;
+    /// The outputs tested, strictly increasing, each below 227.
+    uint8_t outputs[SSS_MAX_SIGN_BITS];
     /// How many outputs to test, 1 ... SSS_MAX_SIGN_BITS.
     int bitCount;
 } sss_sign_query;
