@@ -1,4 +1,5 @@
 import SupermaskCore
+import SupermaskHDF5
 import SupermaskTorchInit
 
 /// Models regenerated from known seeds, as the original code would have built them.
@@ -29,5 +30,29 @@ enum SeededModel {
                 runningMean: [Float](repeating: 0, count: norm.channels), runningVariance: [Float](repeating: 1, count: norm.channels))
         }
         return Model(architecture: architecture, convolutions: convolutions, batchNorms: norms, keep: fraction, metadata: metadata)
+    }
+}
+
+extension SeededModel {
+    /// Writes the checkpoint `get_model` would give under `recipe` (weights and initial scores, BN statistics 0 and
+    /// 1) as tools/pth2h5.py converts it, with `keep` and the `source_format` torch.save used.
+    static func writeCheckpoint(
+        _ architecture: Architecture, _ recipe: TorchSeedRecipe, keep: Double = 0.5, sourceFormat: String = "zip", to path: String
+    ) throws {
+        let generator = try TorchSeedGenerator(architecture: architecture, recipe: recipe)
+        var tensors: [(name: String, tensor: CheckpointWriter.Tensor)] = []
+        for layer in generator.generate([.weights, .scores]) {
+            let convolution = layer.layer.convolution
+            tensors.append(("\(convolution.name).weight", .float32(shape: convolution.weightShape, values: layer.weights ?? [])))
+            tensors.append(("\(convolution.name).scores", .float32(shape: convolution.weightShape, values: layer.scores ?? [])))
+        }
+        for norm in architecture.batchNorms {
+            tensors.append(("\(norm.name).running_mean", .float32(shape: [norm.channels], values: [Float](repeating: 0, count: norm.channels))))
+            tensors.append(("\(norm.name).running_var", .float32(shape: [norm.channels], values: [Float](repeating: 1, count: norm.channels))))
+        }
+        try CheckpointWriter.write(
+            path: path,
+            attributes: [("arch", .text(architecture.name)), ("keep", .real(keep)), ("source_format", .text(sourceFormat))],
+            tensors: tensors)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SupermaskCore
+import SupermaskFormat
 import SupermaskSeedSearch
 
 /// `supermask recover-seed`: the torch seed of a hidden-networks model, found from its frozen weights alone.
@@ -15,7 +16,7 @@ struct RecoverSeed: ParsableCommand {
             combine the --json records with --merge. See docs/seed-recovery.md.
             """)
 
-    @Argument(help: "The model (.h5 or .smask); with --merge, the --json records of the shard runs.")
+    @Argument(help: ArgumentHelp("The model (.h5 or .smask); with --merge, the --json records of the shard runs.", valueName: "model"))
     var inputs: [String]
 
     @Option(help: "Architecture to use instead of the file's.")
@@ -25,7 +26,7 @@ struct RecoverSeed: ParsableCommand {
     var keep: Double?
 
     @Option(help: "Threads that test seeds (default: every core).")
-    var threads: Int = TorchSeedSearch.defaultThreads
+    var threads: Int?
 
     @Option(help: "Search slice I of N (0-based) of the seeds, e.g. 3/16; combine the --json records with --merge.")
     var shard: String?
@@ -48,7 +49,7 @@ struct RecoverSeed: ParsableCommand {
         guard !merge || (shard == nil && range == nil && arch == nil && keep == nil) else {
             throw ValidationError("--merge reads shard records; --shard, --range, --arch and --keep apply to a search")
         }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         guard ["auto", "avx2", "portable"].contains(kernels) else { throw ValidationError("--kernels is auto, avx2 or portable") }
     }
 
@@ -79,9 +80,11 @@ struct RecoverSeed: ParsableCommand {
         var progressLine = SeedSearchProgressLine()
         let report: TorchSeedSearch.Report
         do {
-            report = try TorchSeedSearch.search(model: model, range: seeds, threads: threads, kernels: try selectedKernels()) {
-                progressLine.show($0)
-            }
+            // A container may store only the kept weights: the others read as 0 and say nothing about the seed.
+            let keptOnly = ContainerReader.isContainer(path: path)
+            report = try TorchSeedSearch.search(
+                model: model, range: seeds, threads: threads ?? TorchSeedSearch.defaultThreads, kernels: try selectedKernels(), keptOnly: keptOnly
+            ) { progressLine.show($0) }
         } catch let error as SupermaskError {
             throw error.inFile(path)
         }
