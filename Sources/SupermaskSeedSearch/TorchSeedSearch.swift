@@ -5,10 +5,10 @@ import SupermaskTorchInit
 
 /// Finds the torch seed of a hidden-networks model from its frozen weights alone (docs/seed-recovery.md).
 ///
-/// The first layer's weights reveal bits of torch's MT19937 stream (`SeedEvidence`); the fast kernels test every
-/// seed of the range against 64 of them on all threads; a seed that passes regenerates the whole model
-/// (`TorchSeedVerification`). Signed-constant models cost about 25 ns per seed and core on Zen 3 (all 2³² in
-/// under a minute on two cores), Kaiming-normal ones about 170 ns.
+/// The first layer's weights reveal bits of torch's MT19937 stream (`SeedEvidence`); the brute-force kernels test
+/// every seed of the range against 64 of them, or 64 sums of thousands of them over fewer state words, on all
+/// threads (`SeedScan`); a seed that passes regenerates the whole model and is compared weight for weight
+/// (`TorchSeedSelection.verify`, the export's own check).
 public enum TorchSeedSearch {
     /// Everything a search did, found or not.
     public struct Report: Sendable {
@@ -102,7 +102,7 @@ public enum TorchSeedSearch {
             let split = range.lowerBound + 1 << 20
             parts = [
                 (try SeedRange(range.lowerBound, split), { plain }),
-                (try SeedRange(split, range.upperBound), { SeedScanQuery.reduced(evidence, threads: threads) ?? plain }),
+                (try SeedRange(split, range.upperBound), { SeedScanQuery.reduced(evidence, threads: threads, seeds: range.upperBound - split) ?? plain }),
             ]
         } else {
             parts = [(range, { plain })]
@@ -111,7 +111,7 @@ public enum TorchSeedSearch {
         var summaries: [String] = []
         for part in parts where match == nil {
             let query = part.query()
-            summaries.append(query.summary)
+            if summaries.last != query.summary { summaries.append(query.summary) }
             let before = tested, offset = elapsed()
             let outcome = SeedScan(query: query, kernels: kernels).run(range: part.range, threads: threads, progress: { step in
                 progress(SeedSearchProgress(tested: before + step.tested, total: range.size, seconds: offset + step.seconds))

@@ -66,7 +66,7 @@ import Testing
         let seed: UInt64 = 3_146_946_812
         let evidence = try Self.evidence(seed: seed) { [$0] }
         #expect(evidence.radiusDeviation != nil)
-        let query = try #require(SeedScanQuery.reduced(evidence, threads: 2))
+        let query = try #require(SeedScanQuery.reduced(evidence, threads: 2, seeds: SeedRange.seedCount))
         #expect(query.wordCount < 240)
         #expect((query.combinedBits ?? 0) > 12_000)
         #expect(query.scan(first: seed - 30_000, count: 60_000, kernels: .preferred).hits == [UInt32(seed)])
@@ -78,7 +78,7 @@ import Testing
         let seed: UInt64 = 77_777
         let evidence = try Self.evidence(seed: seed) { [$0 * 1.001] }
         #expect(evidence.radiusDeviation != nil)
-        let query = try #require(SeedScanQuery.reduced(evidence, threads: 2))
+        let query = try #require(SeedScanQuery.reduced(evidence, threads: 2, seeds: SeedRange.seedCount))
         #expect(query.combinedBits == evidence.bits.count || query.combinedBits == SeedScanQuery.eliminationRows)
         #expect(query.wordCount < 624)
         #expect(query.scan(first: 0, count: 100_000, kernels: .preferred).hits == [UInt32(seed)])
@@ -89,8 +89,20 @@ import Testing
         let seed: UInt64 = 123
         let evidence = try Self.evidence(seed: seed) { [$0 * 2] }
         #expect(evidence.radiusDeviation == nil)
-        let query = try #require(SeedScanQuery.reduced(evidence, threads: 2))
+        let query = try #require(SeedScanQuery.reduced(evidence, threads: 2, seeds: SeedRange.seedCount))
         #expect(query.wordCount < 624 - 200)
         #expect(query.scan(first: 0, count: 10_000, kernels: .preferred).hits == [UInt32(seed)])
+    }
+}
+
+@Suite struct AffordableRowsTests {
+    /// All 2³² seeds repay combining every row, even 756 regenerations deep (FC); a sixty-fourth of them repays
+    /// rows near the stream's start only, and a million seeds none.
+    @Test func rowsFollowTheSeedsToSearch() {
+        #expect(SeedScanQuery.affordableRows(regenerations: 31, seeds: 1 << 32, threads: 2) == SeedScanQuery.eliminationRows)
+        #expect(SeedScanQuery.affordableRows(regenerations: 756, seeds: 1 << 32, threads: 2) == SeedScanQuery.eliminationRows)
+        #expect(SeedScanQuery.affordableRows(regenerations: 31, seeds: 1 << 26, threads: 2) > 0)
+        #expect(SeedScanQuery.affordableRows(regenerations: 756, seeds: 1 << 26, threads: 2) == 0)
+        #expect(SeedScanQuery.affordableRows(regenerations: 31, seeds: 1 << 20, threads: 2) == 0)
     }
 }
