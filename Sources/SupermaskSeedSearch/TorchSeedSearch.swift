@@ -25,8 +25,8 @@ public enum TorchSeedSearch {
         /// The kernels' instruction set and what they tested, part by part.
         public let kernels: String
         public let threads: Int
-        /// Seeds that passed the kernel's bits but did not regenerate the model, with the first difference.
-        public let rejected: [(seed: UInt32, reason: String)]
+        /// Seeds that passed the kernel's bits but did not regenerate the model.
+        public let rejected: [RejectedSeed]
 
         /// One line saying what was tried, for a search that found nothing.
         public var notFoundDescription: String {
@@ -40,6 +40,12 @@ public enum TorchSeedSearch {
             }
             return text
         }
+    }
+
+    /// A seed that matched the tested bits but not the model, and the first weight that differs under it.
+    public struct RejectedSeed: Sendable {
+        public let seed: UInt32
+        public let reason: String
     }
 
     /// The default number of threads: every core.
@@ -69,10 +75,10 @@ public enum TorchSeedSearch {
         let weights = model.parameters(of: firstConvolution).weight
         // Where the first layer's evidence sits does not depend on the init beyond signs vs normal: w₀ at 0, the
         // normal draws at 2n.
-        let isSignedConstant = SeedEvidence.isSignedConstant(weights, known: keptOnly ? model.parameters(of: firstConvolution).mask : nil)
+        let known = keptOnly ? model.parameters(of: firstConvolution).mask : nil
+        let isSignedConstant = SeedEvidence.isSignedConstant(weights, known: known)
         let plan = try TorchDrawPlan(
             architecture: architecture, initialisation: isSignedConstant ? .signedConstant : .kaimingNormal)
-        let known = keptOnly ? model.parameters(of: firstConvolution).mask : nil
         let evidence = try SeedEvidence(
             weights: weights, known: known, layer: plan.layer(index: firstIndex),
             deviations: normalDeviations(of: firstConvolution, keep: model.keep))
@@ -82,7 +88,7 @@ public enum TorchSeedSearch {
             : "the Box–Muller pairs of \(layerName)\(evidence.radiusDeviation.map { " (radii fit σ = \($0))" } ?? "")"
 
         var match: TorchSeedMatch?
-        var rejected: [(seed: UInt32, reason: String)] = []
+        var rejected: [RejectedSeed] = []
         let comparedWeights = architecture.convolutions.reduce(0) { total, convolution in
             total + (keptOnly ? model.parameters(of: convolution).keptCount : convolution.weightCount)
         }
@@ -92,7 +98,7 @@ public enum TorchSeedSearch {
                 match = TorchSeedMatch(seed: seed, verified: verified, verifiedWeights: comparedWeights)
                 return true
             } catch {
-                rejected.append((seed, (error as? SupermaskError)?.message ?? "\(error)"))
+                rejected.append(RejectedSeed(seed: seed, reason: (error as? SupermaskError)?.message ?? "\(error)"))
                 return false
             }
         }
