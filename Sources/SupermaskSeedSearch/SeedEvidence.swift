@@ -100,7 +100,7 @@ public struct SeedEvidence: Sendable {
     }
 
     /// How many bits `bits` keeps: more than the elimination combines; the full regeneration checks every weight.
-    public static let bitLimit = 16_384
+    public static let bitLimit = 24_576
 
     /// Fewer bits would let false seeds through: 2³² candidates against 48 bits leave 2⁻¹⁶ expected false matches.
     public static let minimumBits = 48

@@ -32,16 +32,16 @@ final class SeedScanQuery: @unchecked Sendable {
     let testedBits: Int
     /// How many words of the seeded state the kernel computes per seed (the sign kernel: up to 460).
     private(set) var wordCount = 0
-    /// How many known bits were summed into the forms tested, when they came from `FormElimination`.
-    var combinedBits: Int?
+    /// How many known bits, of which kind, were summed into the forms tested, when they came from `FormElimination`.
+    var combined: (bits: Int, kind: String)?
 
-    /// What the kernel computes, for reports: "signs kernel, 64 bits" or "parities kernel over 218 of 624 state
-    /// words, 64 sums of 13,440 bits".
+    /// What the kernel computes, for reports: "signs kernel, 64 bits" or "parities kernel over 5 of 624 state
+    /// words, 64 sums of 20480 radius and angle bits".
     var summary: String {
         switch test {
         case .signs: return "signs kernel, \(testedBits) bits"
         case .parities:
-            let sums = combinedBits.map { "\(testedBits) sums of \($0) bits" } ?? "\(testedBits) bits"
+            let sums = combined.map { "\(testedBits) sums of \($0.bits) \($0.kind) bits" } ?? "\(testedBits) bits"
             return "parities kernel over \(wordCount) of 624 state words, \(sums)"
         }
     }

@@ -16,55 +16,69 @@ extension SeedScanQuery {
     }
 
     /// A test over fewer words of the state, from sums of many of `evidence`'s bits (`FormElimination`), for a
-    /// search of `seeds` seeds on `threads` threads; nil when that would not pay: signs (the sign kernel already
-    /// needs only ~400 words), too few bits, or too few seeds to repay the preparation (`affordableRows`).
+    /// search of `seeds` seeds on `threads` threads; nil when it would not pay (`rowsToCombine`): too few bits, too
+    /// few seeds to repay the preparation, or signs that cannot beat the sign kernel.
     ///
-    /// With σ known, the radii and angles of the layer's first `radiusWindow` outputs give about 19 bits per output;
-    /// the window reaches past 624 outputs so that the bits are dependent and a misread one (a wrong σ) shows as a
-    /// contradiction. Otherwise the angles alone are combined.
+    /// With σ known, a normal layer's radii and angles give about 19 bits per output, taken pair by pair until
+    /// there are enough; reaching past 624 outputs, the bits are dependent and a misread one (a wrong σ) shows as a
+    /// contradiction, after which the angles alone are combined.
     static func reduced(_ evidence: SeedEvidence, threads: Int, seeds: UInt64) -> SeedScanQuery? {
-        guard evidence.kind == .normal else { return nil }
         let size = TorchMersenneTwister.stateSize
-        let windowEnd = evidence.layer.initOffset + radiusWindow
-        let rowCap = affordableRows(regenerations: windowEnd / size + 1, seeds: seeds, threads: threads)
-        var candidates: [[KnownOutputBit]] = []
-        if let deviation = evidence.radiusDeviation {
-            let window = evidence.pairs.filter { $0.angleOutput < windowEnd }
-            let rows = window.flatMap { BoxMullerInversion.radiusBits(of: [$0], deviation: deviation) + BoxMullerInversion.angleBits(of: [$0]) }
-            if rows.count <= rowCap, let last = window.last, last.angleOutput >= evidence.layer.initOffset + size { candidates.append(rows) }
+        var candidates: [(rows: [KnownOutputBit], kind: String)] = []
+        if evidence.kind == .normal, let deviation = evidence.radiusDeviation {
+            var rows: [KnownOutputBit] = []
+            var last = 0
+            for pair in evidence.pairs where rows.count < eliminationRows {
+                rows += BoxMullerInversion.radiusBits(of: [pair], deviation: deviation) + BoxMullerInversion.angleBits(of: [pair])
+                last = pair.angleOutput
+            }
+            if last >= evidence.layer.initOffset + size + 32 { candidates.append((rows, "radius and angle")) }
         }
-        candidates.append(Array(evidence.bits.prefix(rowCap)))
-        for rows in candidates where rows.count >= bitsPerSeed + 64 {
-            let forms = OutputBitForm.forms(of: rows, threads: threads)
-            guard let reduced = FormElimination.reduce(forms: forms, expected: rows.map(\.value), keep: bitsPerSeed),
+        candidates.append((Array(evidence.bits.prefix(eliminationRows)), evidence.kind == .signs ? "sign" : "angle"))
+        for (rows, kind) in candidates {
+            let deepest = rows.map(\.outputIndex).max() ?? 0
+            let count = rowsToCombine(
+                available: rows.count, regenerations: deepest / size + 1, seeds: seeds, threads: threads,
+                plainCost: evidence.kind == .signs ? signKernelCost : parityKernelCost(words: size))
+            guard count > 0 else { continue }
+            let combined = Array(rows.prefix(count))
+            let forms = OutputBitForm.forms(of: combined, threads: threads)
+            guard let reduced = FormElimination.reduce(forms: forms, expected: combined.map(\.value), keep: bitsPerSeed),
                   reduced.forms.count >= SeedEvidence.minimumBits, reduced.wordCount < size else { continue }
             let query = SeedScanQuery(forms: reduced.forms, expected: reduced.expected, wordCount: reduced.wordCount)
-            query.combinedBits = rows.count
+            query.combined = (combined.count, kind)
             return query
         }
         return nil
     }
 
-    /// How many rows to combine (0: none) for the most time saved over `seeds` seeds, as measured on Zen 3: every
-    /// 32 rows take a state word off each seed's test (0.27 ns per seed and thread); each row's form costs one pass
-    /// over the state per regeneration before the output (2.5 ns per word), and the elimination about
-    /// 1.2·10⁻⁸ s · rows². FC's normal draws, 756 regenerations deep, need about 10 s of preparation for 13,440
-    /// rows, which saves about 4 minutes over all 2³² seeds but not over a sixty-fourth of them.
-    static func affordableRows(regenerations: Int, seeds: UInt64, threads: Int) -> Int {
+    /// How many of `available` rows to combine (0: none) for the most time saved over `seeds` seeds, from costs
+    /// measured on Zen 3 with AVX2: the kernels' (`signKernelCost`, `parityKernelCost`); R rows leave forms over
+    /// about 624 − (0.9·R − 96)/32 words (a tenth of the rows turn out dependent; at least 4 words remain, the state
+    /// having 19,937 free bits, not 624·32); each row's form costs one pass over the state per regeneration before
+    /// its output (2.5 ns per word), and the elimination about 1.2·10⁻⁸ s · R². So 24,576 rows near the stream's
+    /// start take a Kaiming-normal search of all 2³² seeds from ~6 minutes on two cores to well under one; FC's
+    /// normal draws, 756 regenerations deep, need ~25 s of preparation, worth it over all seeds but not over a
+    /// sixty-fourth of them.
+    static func rowsToCombine(available: Int, regenerations: Int, seeds: UInt64, threads: Int, plainCost: Double) -> Int {
         let threads = Double(max(1, threads))
         var best = 0, bestGain = 0.0
-        for rows in stride(from: 1_024, through: eliminationRows, by: 1_024).map({ $0 }) + [eliminationRows] {
-            let saved = Double(seeds) * Double(rows - 96) / 32 * 0.27e-9 / threads
+        for rows in stride(from: 1_024, through: eliminationRows, by: 1_024) where rows <= available {
+            let words = max(4, TorchMersenneTwister.stateSize - (rows * 9 / 10 - 96) / 32)
+            let saved = Double(seeds) * (plainCost - parityKernelCost(words: words)) / threads
             let cost = Double(rows * regenerations * TorchMersenneTwister.stateSize) * 2.5e-9 / threads + 1.2e-8 * Double(rows * rows)
             if saved - cost > bestGain { (best, bestGain) = (rows, saved - cost) }
         }
         return best
     }
 
-    /// The outputs of a normal layer whose radius bits are combined: 42 blocks of 16, past one regeneration.
-    static let radiusWindow = 672
+    /// Seconds per seed and thread of the sign kernel.
+    static let signKernelCost = 25e-9
 
-    /// How many known bits the elimination combines at most: enough to take the parity kernel from 624 words to
-    /// about 240, few enough that the elimination takes seconds.
-    static let eliminationRows = 13_440
+    /// Seconds per seed and thread of the parity kernel over `words` state words.
+    static func parityKernelCost(words: Int) -> Double { 4e-9 + 0.27e-9 * Double(words) }
+
+    /// How many known bits the elimination combines at most: past the 19,937 free bits of MT19937's state, so that
+    /// a layer with enough bits leaves forms over a handful of words.
+    static let eliminationRows = 24_576
 }

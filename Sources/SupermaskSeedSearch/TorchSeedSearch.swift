@@ -102,7 +102,7 @@ public enum TorchSeedSearch {
                 return false
             }
         }
-        var parts: [(range: SeedRange, query: () -> SeedScanQuery)] = []
+        var parts: [(range: SeedRange, query: () -> SeedScanQuery)]
         let plain = SeedScanQuery.plain(evidence)
         if range.size > 1 << 26 {
             let split = range.lowerBound + 1 << 20

@@ -60,15 +60,15 @@ import Testing
         return try SeedEvidence(weights: weights, layer: layer, deviations: deviations(recipe.standardDeviation(of: layer.convolution)))
     }
 
-    /// With σ known, radii and angles of 672 outputs (about 12,800 bits) leave forms over about a third of the
-    /// state, which find the seed.
+    /// With σ known, radii and angles of about 1,300 outputs (24,576 bits, more than the state's 19,937 free bits)
+    /// leave forms over a handful of words, which find the seed.
     @Test func radiiAndAnglesShortenTheRecurrence() throws {
         let seed: UInt64 = 3_146_946_812
         let evidence = try Self.evidence(seed: seed) { [$0] }
         #expect(evidence.radiusDeviation != nil)
         let query = try #require(SeedScanQuery.reduced(evidence, threads: 2, seeds: SeedRange.seedCount))
-        #expect(query.wordCount < 240)
-        #expect((query.combinedBits ?? 0) > 12_000)
+        #expect(query.wordCount <= 8)
+        #expect(query.combined?.bits == SeedScanQuery.eliminationRows && query.combined?.kind == "radius and angle")
         #expect(query.scan(first: seed - 30_000, count: 60_000, kernels: .preferred).hits == [UInt32(seed)])
     }
 
@@ -79,30 +79,37 @@ import Testing
         let evidence = try Self.evidence(seed: seed) { [$0 * 1.001] }
         #expect(evidence.radiusDeviation != nil)
         let query = try #require(SeedScanQuery.reduced(evidence, threads: 2, seeds: SeedRange.seedCount))
-        #expect(query.combinedBits == evidence.bits.count || query.combinedBits == SeedScanQuery.eliminationRows)
-        #expect(query.wordCount < 624)
+        #expect(query.combined?.bits == SeedScanQuery.eliminationRows && query.combined?.kind == "angle")
+        #expect(query.wordCount <= 8)
         #expect(query.scan(first: 0, count: 100_000, kernels: .preferred).hits == [UInt32(seed)])
     }
 
-    /// Without a σ that fits, the angles are combined.
+    /// Without a σ that fits, the angles (about 9.5 bits per output) are combined.
     @Test func anglesAloneShortenTheRecurrenceToo() throws {
         let seed: UInt64 = 123
         let evidence = try Self.evidence(seed: seed) { [$0 * 2] }
         #expect(evidence.radiusDeviation == nil)
         let query = try #require(SeedScanQuery.reduced(evidence, threads: 2, seeds: SeedRange.seedCount))
-        #expect(query.wordCount < 624 - 200)
+        #expect(query.wordCount <= 8)
+        #expect(query.combined?.kind == "angle")
         #expect(query.scan(first: 0, count: 10_000, kernels: .preferred).hits == [UInt32(seed)])
     }
 }
 
-@Suite struct AffordableRowsTests {
-    /// All 2³² seeds repay combining every row, even 756 regenerations deep (FC); a sixty-fourth of them repays
-    /// rows near the stream's start only, and a million seeds none.
+@Suite struct RowsToCombineTests {
+    static let parity = SeedScanQuery.parityKernelCost(words: 624)
+
+    /// All 2³² seeds repay combining every row, even 756 regenerations deep (FC); a sixty-fourth of them repays rows
+    /// near the stream's start only, and a million seeds none. Signs repay it only when they leave a few words.
     @Test func rowsFollowTheSeedsToSearch() {
-        #expect(SeedScanQuery.affordableRows(regenerations: 31, seeds: 1 << 32, threads: 2) == SeedScanQuery.eliminationRows)
-        #expect(SeedScanQuery.affordableRows(regenerations: 756, seeds: 1 << 32, threads: 2) == SeedScanQuery.eliminationRows)
-        #expect(SeedScanQuery.affordableRows(regenerations: 31, seeds: 1 << 26, threads: 2) > 0)
-        #expect(SeedScanQuery.affordableRows(regenerations: 756, seeds: 1 << 26, threads: 2) == 0)
-        #expect(SeedScanQuery.affordableRows(regenerations: 31, seeds: 1 << 20, threads: 2) == 0)
+        let all = SeedRange.seedCount, rows = SeedScanQuery.eliminationRows
+        #expect(SeedScanQuery.rowsToCombine(available: 30_000, regenerations: 31, seeds: all, threads: 2, plainCost: Self.parity) == rows)
+        #expect(SeedScanQuery.rowsToCombine(available: 30_000, regenerations: 756, seeds: all, threads: 2, plainCost: Self.parity) == rows)
+        #expect(SeedScanQuery.rowsToCombine(available: 30_000, regenerations: 31, seeds: 1 << 26, threads: 2, plainCost: Self.parity) > 0)
+        #expect(SeedScanQuery.rowsToCombine(available: 30_000, regenerations: 756, seeds: 1 << 26, threads: 2, plainCost: Self.parity) == 0)
+        #expect(SeedScanQuery.rowsToCombine(available: 30_000, regenerations: 31, seeds: 1 << 20, threads: 2, plainCost: Self.parity) == 0)
+        let signs = SeedScanQuery.signKernelCost
+        #expect(SeedScanQuery.rowsToCombine(available: 235_200, regenerations: 33, seeds: all, threads: 2, plainCost: signs) == rows)
+        #expect(SeedScanQuery.rowsToCombine(available: 9_408, regenerations: 16, seeds: all, threads: 2, plainCost: signs) == 0)
     }
 }
