@@ -22,8 +22,9 @@ enum FormElimination {
 
     private static let words = 624
 
-    /// Eliminates the state's words from the last down while at least `keep` + 32 non-zero forms remain, and
-    /// returns `keep` of the remaining forms over the words left. Returns nil when the bits contradict each other.
+    /// Eliminates the state's words from the last down and returns `keep` linearly independent forms over as few
+    /// words as they allow, or fewer over the whole state when there are not that many. Returns nil when the bits
+    /// contradict each other.
     static func reduce(forms: [[UInt32]], expected: [UInt32], keep: Int) -> Reduced? {
         var matrix = [UInt32](repeating: 0, count: forms.count * words)
         for (row, form) in forms.enumerated() { matrix.replaceSubrange(row * words..<(row + 1) * words, with: form) }
@@ -31,10 +32,19 @@ enum FormElimination {
         var active = Array(forms.indices)
         var wordCount = words
         var tables = [UInt32](repeating: 0, count: 4 * 256 * words)
+        // The rows left before each of the last words, once they are few: dependent rows only show as such (zero)
+        // when their last word is eliminated, so how far to go is decided afterwards, from their rank.
+        var stages: [Reduced] = []
         let consistent: Bool = matrix.withUnsafeMutableBufferPointer { matrix in
             tables.withUnsafeMutableBufferPointer { tables in
                 let base = matrix.baseAddress!, tableBase = tables.baseAddress!
-                while wordCount > 1 && active.count >= keep + 32 {
+                func stage() -> Reduced {
+                    Reduced(
+                        forms: active.map { Array(UnsafeBufferPointer(start: base + $0 * words, count: wordCount)) },
+                        expected: active.map { values[$0] }, wordCount: wordCount)
+                }
+                while wordCount > 1 && active.count >= keep {
+                    if active.count <= stageRows { stages.append(stage()) }
                     let word = wordCount - 1
                     eliminate(word: word, rows: &active, values: &values, matrix: base, tables: tableBase)
                     wordCount = word
@@ -48,14 +58,38 @@ enum FormElimination {
                     }
                     if contradiction { return false }
                 }
+                if active.count <= stageRows { stages.append(stage()) }
                 return true
             }
         }
         guard consistent else { return nil }
-        let kept = active.sorted().prefix(keep)
-        return Reduced(
-            forms: kept.map { Array(matrix[$0 * words..<($0 * words + wordCount)]) },
-            expected: kept.map { values[$0] }, wordCount: wordCount)
+        for stage in stages.reversed() {
+            let basis = independent(stage, limit: keep)
+            if basis.forms.count == keep { return basis }
+        }
+        return stages.first.map { independent($0, limit: keep) }
+    }
+
+    /// Below this many rows the elimination keeps each stage's rows.
+    private static let stageRows = 4_096
+
+    /// Up to `limit` linearly independent forms spanning part of `stage`'s, with their values: each row is reduced
+    /// by the ones kept so far (each with its own leading bit) and kept if anything remains.
+    private static func independent(_ stage: Reduced, limit: Int) -> Reduced {
+        var basis = Reduced(forms: [], expected: [], wordCount: stage.wordCount)
+        var leads: [(word: Int, mask: UInt32)] = []
+        for (form, value) in zip(stage.forms, stage.expected) where basis.forms.count < limit {
+            var form = form, value = value
+            for (index, lead) in leads.enumerated() where form[lead.word] & lead.mask != 0 {
+                for word in 0..<stage.wordCount { form[word] ^= basis.forms[index][word] }
+                value ^= basis.expected[index]
+            }
+            guard let word = form.lastIndex(where: { $0 != 0 }) else { continue }
+            leads.append((word, UInt32(1) << UInt32(31 - form[word].leadingZeroBitCount)))
+            basis.forms.append(form)
+            basis.expected.append(value)
+        }
+        return basis
     }
 
     /// Clears word `word` of every row in `rows`, removing the pivots used from `rows`; words above it are zero

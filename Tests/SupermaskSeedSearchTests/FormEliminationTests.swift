@@ -68,7 +68,7 @@ import Testing
         #expect(evidence.radiusDeviation != nil)
         let query = try #require(SeedScanQuery.reduced(evidence, threads: 2, seeds: SeedRange.seedCount))
         #expect(query.wordCount <= 8)
-        #expect(query.combined?.bits == SeedScanQuery.eliminationRows && query.combined?.kind == "radius and angle")
+        #expect((query.combined?.bits ?? 0) >= 20_480 && query.combined?.kind == "radius and angle")
         #expect(query.scan(first: seed - 30_000, count: 60_000, kernels: .preferred).hits == [UInt32(seed)])
     }
 
@@ -79,7 +79,7 @@ import Testing
         let evidence = try Self.evidence(seed: seed) { [$0 * 1.001] }
         #expect(evidence.radiusDeviation != nil)
         let query = try #require(SeedScanQuery.reduced(evidence, threads: 2, seeds: SeedRange.seedCount))
-        #expect(query.combined?.bits == SeedScanQuery.eliminationRows && query.combined?.kind == "angle")
+        #expect((query.combined?.bits ?? 0) >= 20_480 && query.combined?.kind == "angle")
         #expect(query.wordCount <= 8)
         #expect(query.scan(first: 0, count: 100_000, kernels: .preferred).hits == [UInt32(seed)])
     }
@@ -102,14 +102,14 @@ import Testing
     /// All 2³² seeds repay combining every row, even 756 regenerations deep (FC); a sixty-fourth of them repays rows
     /// near the stream's start only, and a million seeds none. Signs repay it only when they leave a few words.
     @Test func rowsFollowTheSeedsToSearch() {
-        let all = SeedRange.seedCount, rows = SeedScanQuery.eliminationRows
-        #expect(SeedScanQuery.rowsToCombine(available: 30_000, regenerations: 31, seeds: all, threads: 2, plainCost: Self.parity) == rows)
-        #expect(SeedScanQuery.rowsToCombine(available: 30_000, regenerations: 756, seeds: all, threads: 2, plainCost: Self.parity) == rows)
+        let all = SeedRange.seedCount
+        #expect(SeedScanQuery.rowsToCombine(available: 30_000, regenerations: 31, seeds: all, threads: 2, plainCost: Self.parity) >= 20_480)
+        #expect(SeedScanQuery.rowsToCombine(available: 30_000, regenerations: 756, seeds: all, threads: 2, plainCost: Self.parity) >= 20_480)
         #expect(SeedScanQuery.rowsToCombine(available: 30_000, regenerations: 31, seeds: 1 << 26, threads: 2, plainCost: Self.parity) > 0)
         #expect(SeedScanQuery.rowsToCombine(available: 30_000, regenerations: 756, seeds: 1 << 26, threads: 2, plainCost: Self.parity) == 0)
         #expect(SeedScanQuery.rowsToCombine(available: 30_000, regenerations: 31, seeds: 1 << 20, threads: 2, plainCost: Self.parity) == 0)
         let signs = SeedScanQuery.signKernelCost
-        #expect(SeedScanQuery.rowsToCombine(available: 235_200, regenerations: 33, seeds: all, threads: 2, plainCost: signs) == rows)
+        #expect(SeedScanQuery.rowsToCombine(available: 235_200, regenerations: 33, seeds: all, threads: 2, plainCost: signs) >= 20_480)
         #expect(SeedScanQuery.rowsToCombine(available: 9_408, regenerations: 16, seeds: all, threads: 2, plainCost: signs) == 0)
     }
 }
