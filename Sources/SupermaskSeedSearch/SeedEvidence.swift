@@ -42,8 +42,8 @@ public struct SeedEvidence: Sendable {
     /// The layer read (the first in construction order) and its place in the stream.
     public let layer: TorchDrawPlan.Layer
     /// Bits that hold for every σ, in stream order: for `.signs`, bit 23 of outputs offset, offset + 1, … (one per
-    /// weight, the first `bitLimit`); for `.normal`, the angles' bits, pair by pair (the first `bitLimit` or a
-    /// few more).
+    /// weight, the first layer's and then the following layers', up to `bitLimit`); for `.normal`, the angles'
+    /// bits, pair by pair (the first `bitLimit` or a few more).
     public let bits: [KnownOutputBit]
     /// The Box–Muller pairs of a `.normal` layer, in stream order.
     let pairs: [BoxMullerInversion.Pair]
@@ -52,8 +52,12 @@ public struct SeedEvidence: Sendable {
 
     /// Reads the evidence in `weights`, the values of the first convolution drawn, at its place `layer`; the radii
     /// of normal weights are tried against each of `deviations` (the σ of the inits that could have drawn them).
-    /// With `known`, only the weights it marks are known (a container that stores only the kept weights).
-    public init(weights: [Float], known: BitMask? = nil, layer: TorchDrawPlan.Layer, deviations: [Double] = []) throws {
+    /// With `known`, only the weights it marks are known (a container that stores only the kept weights). The signs
+    /// of the `following` layers (in the order drawn) are read too when the first layer's are.
+    public init(
+        weights: [Float], known: BitMask? = nil, layer: TorchDrawPlan.Layer, deviations: [Double] = [],
+        following: some Sequence<(weights: [Float], known: BitMask?, layer: TorchDrawPlan.Layer)> = []
+    ) throws {
         let name = layer.convolution.name.escapedForDisplay()
         guard weights.count == layer.convolution.weightCount, known.map({ $0.count == weights.count }) ?? true else {
             throw SupermaskError("'\(name)' holds \(weights.count) weights, expected \(layer.convolution.weightCount)")
@@ -73,9 +77,16 @@ public struct SeedEvidence: Sendable {
                 throw SupermaskError("'\(name)' has only \(indices.count) known weights, fewer than the \(Self.minimumBits) signs a seed needs")
             }
             kind = .signs
-            bits = indices.prefix(Self.bitLimit).map { index in
-                KnownOutputBit(outputIndex: layer.offset + index, bit: 23, value: weights[index].sign == .plus ? 1 : 0)
+            var signs = Self.signBits(weights, indices: indices, layer: layer)
+            // The next layers' signs too, while they look signed-constant: more bits to combine (§3.4 of
+            // docs/seed-recovery.md); they hold only if the layers were built in hidden-networks' order, and the
+            // combination checks itself.
+            for next in following where signs.count < Self.bitLimit {
+                let indices = next.weights.indices.filter { next.known?[$0] ?? true }
+                guard Self.isSignedConstant(next.weights, known: next.known) else { break }
+                signs += Self.signBits(next.weights, indices: indices, layer: next.layer)
             }
+            bits = Array(signs.prefix(Self.bitLimit))
             pairs = []
             radiusDeviation = nil
         } else {
@@ -89,6 +100,13 @@ public struct SeedEvidence: Sendable {
             }
             let pairs = self.pairs
             radiusDeviation = deviations.map { Float($0) }.first { BoxMullerInversion.radiiFit(pairs, deviation: $0) }
+        }
+    }
+
+    /// Bit 23 of the output behind each of `indices` of a signed-constant layer: 1 for a weight ≥ 0.
+    private static func signBits(_ weights: [Float], indices: [Int], layer: TorchDrawPlan.Layer) -> [KnownOutputBit] {
+        indices.prefix(bitLimit).map { index in
+            KnownOutputBit(outputIndex: layer.offset + index, bit: 23, value: weights[index].sign == .plus ? 1 : 0)
         }
     }
 

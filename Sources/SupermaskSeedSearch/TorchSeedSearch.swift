@@ -79,12 +79,16 @@ public enum TorchSeedSearch {
         let isSignedConstant = SeedEvidence.isSignedConstant(weights, known: known)
         let plan = try TorchDrawPlan(
             architecture: architecture, initialisation: isSignedConstant ? .signedConstant : .kaimingNormal)
+        let following = plan.layers.dropFirst().lazy.map { layer in
+            (weights: model.parameters(of: layer.convolution).weight,
+             known: keptOnly ? model.parameters(of: layer.convolution).mask : nil, layer: layer)
+        }
         let evidence = try SeedEvidence(
             weights: weights, known: known, layer: plan.layer(index: firstIndex),
-            deviations: normalDeviations(of: firstConvolution, keep: model.keep))
+            deviations: normalDeviations(of: firstConvolution, keep: model.keep), following: following)
         let layerName = "'\(firstConvolution.name.escapedForDisplay())'"
         let evidenceText = evidence.kind == .signs
-            ? "the signs of \(layerName)"
+            ? "the signs of \(layerName)\(evidence.bits.count > weights.count ? " and the next layers" : "")"
             : "the Box–Muller pairs of \(layerName)\(evidence.radiusDeviation.map { " (radii fit σ = \($0))" } ?? "")"
 
         var match: TorchSeedMatch?

@@ -84,6 +84,26 @@ import Testing
         #expect(query.scan(first: 0, count: 100_000, kernels: .preferred).hits == [UInt32(seed)])
     }
 
+    /// A signed-constant ResNet-50: the signs of conv1 and of the next layer drawn (the first downsample), about
+    /// 25,800 bits, leave forms over a handful of words; the sign kernel's 400 steps per seed would not.
+    @Test func signsOfSeveralLayersShortenTheRecurrence() throws {
+        let seed: UInt64 = 2_975_312_210
+        let architecture = try #require(Architecture.named("ResNet50"))
+        let recipe = TorchSeedRecipe(seed: seed, profile: .torch2AVX2, initialisation: .signedConstant)
+        let generator = try TorchSeedGenerator(architecture: architecture, recipe: recipe)
+        let layers = generator.plan.layers
+        let first = try #require(generator.layer(index: layers[0].index, .weights).weights)
+        let following = layers.dropFirst().prefix(3).map { layer in
+            (weights: generator.layer(index: layer.index, .weights).weights ?? [], known: BitMask?.none, layer: layer)
+        }
+        let evidence = try SeedEvidence(weights: first, layer: layers[0], following: following)
+        #expect(evidence.bits.count == SeedEvidence.bitLimit)
+        let query = try #require(SeedScanQuery.reduced(evidence, threads: 2, seeds: SeedRange.seedCount))
+        #expect(query.combined?.kind == "sign")
+        #expect(query.wordCount <= 8)
+        #expect(query.scan(first: seed - 50_000, count: 100_000, kernels: .preferred).hits == [UInt32(seed)])
+    }
+
     /// Without a σ that fits, the angles (about 9.5 bits per output) are combined.
     @Test func anglesAloneShortenTheRecurrenceToo() throws {
         let seed: UInt64 = 123
