@@ -13,6 +13,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // Tensors, bit-packed masks, the architecture catalogue, the model type, `.npy` I/O.
@@ -52,8 +53,8 @@ let package = Package(
         // MARK: vision targets
         // libjpeg-turbo's libjpeg API (Debian: libjpeg62-turbo-dev), wrapped in C because it reports errors by longjmp.
         .target(name: "CTurboJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
-        // libpng (Debian: libpng-dev), wrapped in C for the same reason.
-        .target(name: "CPNG", linkerSettings: [.linkedLibrary("png")]),
+        // libpng (Debian: libpng-dev), wrapped in C for the same reason; zlib to tell a short image stream from a cut one.
+        .target(name: "CPNG", linkerSettings: [.linkedLibrary("png"), .linkedLibrary("z")]),
         // Pillow + torchvision-exact decoding and preprocessing, ImageNet datasets, the evaluation pipeline;
         // optimised in debug builds too, so that tests which resize images and digest model files stay fast.
         .target(
@@ -62,9 +63,17 @@ let package = Package(
         ),
 
         // MARK: engine targets
-        // The planned engine's kernels in C vector extensions, compiled for AVX-512 and for the baseline ISA from one
-        // body; optimised even in debug builds so that tests of the fast path stay fast.
+        // The planned engine's kernels in C vector extensions: one file per kind with a scalar reference beside it,
+        // compiled into tables for AVX-512, AVX2 and the baseline ISA; optimised even in debug builds so that tests
+        // of the fast path stay fast.
         .target(name: "CSupermaskKernels", cSettings: [.unsafeFlags(["-O3"])]),
+
+        // A subnetwork as a dense ONNX model, through swift-protobuf's code for the part of onnx.proto it writes.
+        .target(
+            name: "SupermaskONNX",
+            dependencies: ["SupermaskCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["onnx-subset.proto"]
+        ),
 
         // MARK: zoo targets
         // The model zoo: the registry (models/zoo.json), resumable HTTP downloads, verification and conversion of releases.
@@ -87,6 +96,7 @@ let package = Package(
                 "SupermaskVision",
                 "SupermaskFormat",
                 "SupermaskSeedSearch",
+                "SupermaskONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -98,7 +108,11 @@ let package = Package(
             name: "SupermaskEngineTests",
             dependencies: ["SupermaskEngine", "SupermaskHDF5", "SupermaskCore", "SupermaskTestSupport"]
         ),
-        .testTarget(name: "SupermaskCLITests", dependencies: ["SupermaskCLI", "SupermaskTestSupport"], exclude: ["Golden"]),
+        .testTarget(
+            name: "SupermaskCLITests",
+            dependencies: ["SupermaskCLI", "SupermaskTestSupport", "SupermaskFormat", "SupermaskHDF5", "SupermaskCore"],
+            exclude: ["Golden"]
+        ),
         // MARK: more test targets
         // Optimised: the tests compare and digest whole regenerated models (a cResNet18 is 22 M numbers).
         .testTarget(
@@ -113,6 +127,7 @@ let package = Package(
         ),
         .testTarget(name: "SupermaskZooTests", dependencies: ["SupermaskZoo", "SupermaskCLI", "SupermaskCore", "SupermaskTestSupport"]),
         .testTarget(name: "SupermaskDatasetsTests", dependencies: ["SupermaskDatasets", "SupermaskCore"]),
+        .testTarget(name: "SupermaskONNXTests", dependencies: ["SupermaskONNX", "SupermaskCore", "SupermaskTestSupport"]),
         .testTarget(
             name: "SupermaskVisionTests",
             dependencies: ["SupermaskVision", "SupermaskEngine", "SupermaskHDF5", "SupermaskCore"]

@@ -8,6 +8,10 @@ that seed back), then ``main.get_model(args)``. It records, per SubnetConv, the 
 scores (little-endian float32, C order) and their first values, and the next 16 draws after ``get_model`` (the
 stream position). The Swift tests regenerate the same tensors from seed + profile and compare.
 
+Cases: FC, Conv4 and cResNet18 with the usc and ukn configs, seeded and unseeded; with --large, ResNet50 and
+WideResNet50_2 (usc, ukn) unseeded; Conv4 with the builder's other inits and scale_fan, unseeded; each under
+ATEN_CPU_CAPABILITY avx2 and default. The committed fixtures were made with --large (torch 2.13.0+cpu).
+
 Outputs, in --out (default Tests/Fixtures/torch-init):
   manifest.json   every case: arch, init, capability/profile, the seed, torch's version, per-layer digests
   fc-ukn.h5       one FC ukn model built unseeded under avx2 and saved as main.py saves checkpoints, converted
@@ -17,8 +21,11 @@ main.py imports tensorboard, tqdm and torchvision (for its data sets); none is u
 replaces those modules with empty ones. Needs torch; the Swift tests only read the outputs.
 
 Usage: python3 tools/make_torch_init_fixtures.py --hidden-networks DIR [--out DIR] [--large]
+       python3 tools/make_torch_init_fixtures.py --hidden-networks DIR --checkpoint ARCH INIT CAPABILITY OUT.pth
   DIR is a checkout of https://github.com/allenai/hidden-networks (read at commit dddf2d0).
   --large also builds ResNet50 and WideResNet50_2 (about 2 GB of memory and a few minutes).
+  --checkpoint builds one model unseeded (INIT usc or ukn, CAPABILITY avx2 or default) and saves it as main.py
+  saves its initial state; the torch seed is printed (for measuring big containers; not a fixture).
 """
 
 import argparse
@@ -44,6 +51,18 @@ LARGE = [
     ("WideResNet50_2", "configs/largescale/subnetonly/wideresnet50-usc-unsigned.yaml",
      "configs/largescale/subnetonly/wideresnet50-ukn-unsigned.yaml", 0.3),
 ]
+# The builder's other inits, on Conv4, unseeded: the ablation configs, the scale_fan configs, and inits no config
+# uses, set on the command line (which overrides the config, as in main.py).
+CONV4 = "configs/smallscale/conv4/"
+OTHER_INITS = [
+    ("configs/smallscale/conv4initablation/conv4_uku_unsigned.yml", []),
+    ("configs/smallscale/conv4initablation/conv4_uxn_unsigned.yml", []),
+    (CONV4 + "conv4_sc_unsigned.yml", []),
+    (CONV4 + "conv4_kn_unsigned.yml", []),
+    (CONV4 + "conv4_usc_unsigned.yml", ["--init", "unsigned_constant"]),
+    (CONV4 + "conv4_usc_unsigned.yml", ["--init", "xavier_constant"]),
+    (CONV4 + "conv4_usc_unsigned.yml", ["--init", "standard"]),
+]
 # A seed above 2^32 (only its low 32 bits reach the generator) for the seeded runs.
 SEED = 2**32 + 20191129
 
@@ -58,7 +77,7 @@ def worker(spec):
         stub = types.ModuleType(name)
         stub.SummaryWriter = stub.tqdm = None
         sys.modules[name] = stub
-    sys.argv = ["main.py", "--config", spec["config"], "--prune-rate", str(spec["prune_rate"])]
+    sys.argv = ["main.py", "--config", spec["config"], "--prune-rate", str(spec["prune_rate"])] + spec["extra"]
     if spec["seed"] is not None:
         sys.argv += ["--seed", str(spec["seed"])]
     import main  # noqa: E402  (args.py parses sys.argv on import)
@@ -104,9 +123,9 @@ def worker(spec):
     json.dump(case, sys.stdout)
 
 
-def run_case(hidden_networks, arch, config, prune_rate, capability, seed, checkpoint=None):
+def run_case(hidden_networks, arch, config, prune_rate, capability, seed, checkpoint=None, extra=()):
     spec = {"hidden_networks": hidden_networks, "config": config, "prune_rate": prune_rate, "seed": seed,
-            "profile": CAPABILITIES[capability], "checkpoint": checkpoint}
+            "profile": CAPABILITIES[capability], "checkpoint": checkpoint, "extra": list(extra)}
     env = dict(os.environ, ATEN_CPU_CAPABILITY=capability, OMP_NUM_THREADS="1")
     result = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker", json.dumps(spec)],
                             env=env, capture_output=True, text=True, check=False)
@@ -128,6 +147,7 @@ def main():
     parser.add_argument("--hidden-networks", help="checkout of allenai/hidden-networks")
     parser.add_argument("--out", default=os.path.join(ROOT, "Tests", "Fixtures", "torch-init"))
     parser.add_argument("--large", action="store_true", help="also ResNet50 and WideResNet50_2")
+    parser.add_argument("--checkpoint", nargs=4, metavar=("ARCH", "INIT", "CAPABILITY", "OUT"))
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.worker:
@@ -136,6 +156,14 @@ def main():
     if not options.hidden_networks:
         parser.error("--hidden-networks DIR is required")
     hidden_networks = os.path.abspath(options.hidden_networks)
+    if options.checkpoint:
+        arch, init, capability, out = options.checkpoint
+        configs = {name: (usc, ukn, rate) for name, usc, ukn, rate in SMALL + LARGE}
+        usc, ukn, prune_rate = configs[arch]
+        case = run_case(hidden_networks, arch, usc if init == "usc" else ukn, prune_rate, capability, None,
+                        checkpoint=os.path.abspath(out))
+        print(case["torch_seed"])
+        return
     os.makedirs(options.out, exist_ok=True)
     cases = []
     for arch, usc, ukn, prune_rate in SMALL + (LARGE if options.large else []):
@@ -145,6 +173,9 @@ def main():
                 # Large models: one unseeded run per capability; small ones: seeded and unseeded.
                 for seed in ([None] if large else [SEED, None]):
                     cases.append(run_case(hidden_networks, arch, config, prune_rate, capability, seed))
+    for config, extra in OTHER_INITS:
+        for capability in CAPABILITIES:
+            cases.append(run_case(hidden_networks, "Conv4", config, 0.5, capability, None, extra=extra))
     with tempfile.TemporaryDirectory() as scratch:
         checkpoint = os.path.join(scratch, "fc-ukn.pth")
         case = run_case(hidden_networks, "FC", SMALL[0][2], 0.5, "avx2", None, checkpoint=checkpoint)

@@ -78,7 +78,7 @@ def build_bundle(args, log):
             with h5py.File(init_path) as h5:
                 for name, weight in zip(trainer.layer_names(3), weights):
                     if not np.array_equal(h5["state_dict"][f"{name}.weight"][()].view(np.uint32), weight.view(np.uint32)):
-                        raise RuntimeError(f"{init_path}: {name} differs from tools/smask_generator.py")
+                        raise RuntimeError(f"{init_path}: {name} differs from supermask.generator (python/)")
             log(f"fc-{tag}: edge-popup, {init} weights (seed {args.seed}), keep {args.keep}, {recipe.epochs} epochs")
             model = trainer.FCNet(weights, args.keep, args.seed)
             seconds = trainer.train(model, train_x, train_y, recipe, args.seed, log)

@@ -6,7 +6,7 @@
 2. Wider and deeper random networks contain better subnetworks: FC widths ×0.5 / ×1 / ×2 / ×4 and 2 / 3 / 4
    hidden layers, at a fixed k.
 
-Every network's weights come from supermask's seeded generator (tools/smask_generator.py), training is
+Every network's weights come from supermask's seeded generator (python/src/supermask/generator.py), training is
 tools/train_supermask.py's (same algorithm, same recipe, fewer epochs), evaluation is PyTorch's float32
 argmax on MNIST's 10,000 test images. A developer tool (needs torch); one thread.
 

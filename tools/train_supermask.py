@@ -12,7 +12,7 @@ Weighted Neural Network?" (Ramanujan et al., CVPR 2020) as allenai/hidden-networ
   (a stable ascending sort of |scores|, the first int((1 − k)·n) zeroed: ties fall by flat index);
 - the mask's gradient is passed straight through to |scores| (and through abs to the scores).
 
-The weights are drawn by supermask's own generator (docs/generator.md; tools/smask_generator.py is its numpy
+The weights are drawn by supermask's own generator (docs/generator.md; python/src/supermask/generator.py is its numpy
 twin, bit for bit), so the exported `.smask` stores them as a seed. The dense baseline is the same network
 with every weight trained from the Kaiming-normal draw, no mask.
 
@@ -36,9 +36,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parent.parent / "python" / "src")]
 import mnist_data  # noqa: E402
-import smask_generator  # noqa: E402
+from supermask import generator as smask_generator  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 FC_WIDTHS = (784, 300, 100, 10)

@@ -69,7 +69,7 @@ public struct Architecture: Sendable {
                 throw SupermaskError("input \(image[1])×\(image[2]) is too small for \(name): each side needs at least \(minimumSide) pixels")
             }
         case .anyShapeWithSameCount:
-            guard image.reduce(1, *) == inputShape.reduce(1, *) else {
+            guard image.checkedProduct == inputShape.reduce(1, *) else {
                 throw SupermaskError("input shape \(shape.shapeDescription) does not fit \(name), which needs \(inputShape.reduce(1, *)) values per image such as \(expected)")
             }
         }

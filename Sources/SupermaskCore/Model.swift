@@ -29,7 +29,8 @@ public struct Model: Sendable {
         self.warnings = warnings
     }
 
-    /// The parameters of `convolution`; the importer guarantees every convolution of the architecture has them.
+    /// The parameters of `convolution`, which a validated model has (`validate(limits:)`; every importer ends with
+    /// it). Code that may receive an unvalidated model asks `checkedParameters(of:)` instead.
     public func parameters(of convolution: Convolution) -> ConvolutionParameters {
         guard let parameters = convolutions[convolution.name] else {
             preconditionFailure("Model: no parameters for convolution \(convolution.name)")
@@ -37,7 +38,8 @@ public struct Model: Sendable {
         return parameters
     }
 
-    /// The parameters of `norm`; the importer guarantees every batch norm of the architecture has them.
+    /// The statistics of `norm`, which a validated model has. Code that may receive an unvalidated model asks
+    /// `checkedParameters(of:)` instead.
     public func parameters(of norm: BatchNorm) -> BatchNormParameters {
         guard let parameters = batchNorms[norm.name] else {
             preconditionFailure("Model: no statistics for batch norm \(norm.name)")

@@ -3,79 +3,116 @@ import Foundation
 /// Reads and writes NumPy `.npy` files (format versions 1–3, little-endian, C order).
 ///
 /// Input may be `<f4` or `<f8` (converted to float32); output is always `<f4`, version 1.
-/// Spec: numpy.lib.format ("A Simple File Format for NumPy Arrays").
+/// Spec: numpy.lib.format ("A Simple File Format for NumPy Arrays"). The header is parsed strictly (`NPYHeader`):
+/// a file that numpy would read as another array, or not at all, is refused rather than guessed at.
 public enum NPY {
     private static let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
 
-    /// The array in the file at `path` as a float32 tensor.
-    public static func read(contentsOf path: String) throws -> Tensor {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw SupermaskError(file: path, "cannot read the file (missing or unreadable)")
-        }
+    /// The most elements an array may hold unless the caller says otherwise: the per-batch activation bound, since
+    /// every array supermask reads is an input batch.
+    public static let defaultMaximumElementCount = ModelLimits.standard.batchActivations
+
+    /// The array in the file at `path` as a float32 tensor, refusing one of more than `maximumElementCount` elements
+    /// before reading its data.
+    public static func read(contentsOf path: String, maximumElementCount: Int = defaultMaximumElementCount) throws -> Tensor {
+        let (handle, _) = try RegularFile.handle(path)
         do {
-            return try parse([UInt8](data))
+            // The header first, so that the data is read only once its size is known to be acceptable.
+            var bytes = try readBytes(handle, upTo: 12 + NPYHeader.maximumLength, path: path)
+            let layout = try Layout(bytes, maximumElementCount: maximumElementCount)
+            if bytes.count < layout.end {
+                bytes += try readBytes(handle, upTo: layout.end - bytes.count, path: path)
+            }
+            return try layout.tensor(from: bytes)
         } catch let error as SupermaskError {
             throw error.inFile(path)
         }
     }
 
-    /// Parses the bytes of an `.npy` file.
-    public static func parse(_ bytes: [UInt8]) throws -> Tensor {
-        guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
-            throw SupermaskError("not an .npy file (no \\x93NUMPY magic)")
+    /// Parses the bytes of an `.npy` file, refusing an array of more than `maximumElementCount` elements.
+    public static func parse(_ bytes: [UInt8], maximumElementCount: Int = defaultMaximumElementCount) throws -> Tensor {
+        try Layout(bytes, maximumElementCount: maximumElementCount).tensor(from: bytes)
+    }
+
+    private static func readBytes(_ handle: FileHandle, upTo count: Int, path: String) throws -> [UInt8] {
+        do {
+            return [UInt8](try handle.read(upToCount: count) ?? Data())
+        } catch {
+            throw SupermaskError(file: path, "cannot read the file (\(error.localizedDescription))")
         }
-        let major = bytes[6]
-        let headerLength: Int
-        let headerStart: Int
-        switch major {
-        case 1:
-            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
-            headerStart = 10
-        case 2, 3:
-            guard bytes.count >= 12 else { throw SupermaskError("truncated .npy header") }
-            headerLength = (0..<4).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }
-            headerStart = 12
-        default:
-            throw SupermaskError("unsupported .npy format version \(major).\(bytes[7])")
-        }
-        guard headerStart + headerLength <= bytes.count else { throw SupermaskError("truncated .npy header") }
-        let header = String(decoding: bytes[headerStart..<headerStart + headerLength], as: UTF8.self)
-        let (descr, fortranOrder, shape) = try parseHeader(header)
-        guard !fortranOrder else {
-            throw SupermaskError("array is in Fortran order; save it C-contiguous (np.ascontiguousarray)")
-        }
+    }
+
+    /// Where an array's data lies in the file and how to read it, from the magic, version and header.
+    private struct Layout {
+        let shape: [Int]
+        let count: Int
         let itemSize: Int
-        switch descr {
-        case "<f4": itemSize = 4
-        case "<f8": itemSize = 8
-        default:
-            throw SupermaskError("array dtype is '\(descr)'; supermask reads little-endian float32 ('<f4') or float64 ('<f8')")
-        }
-        var count = 1
-        for extent in shape {
-            let (product, overflow) = count.multipliedReportingOverflow(by: extent)
-            guard extent >= 0, !overflow, !product.multipliedReportingOverflow(by: itemSize).overflow else {
-                throw SupermaskError("array shape \(shape.shapeDescription) is negative or too large")
+        let dataStart: Int
+
+        /// The byte after the data.
+        var end: Int { dataStart + count * itemSize }
+
+        /// Reads the layout from the start of a file (`bytes` may stop anywhere after the header).
+        init(_ bytes: [UInt8], maximumElementCount: Int) throws {
+            guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
+                throw SupermaskError("not an .npy file (no \\x93NUMPY magic)")
             }
-            count = product
+            let (major, minor) = (bytes[6], bytes[7])
+            let headerLength: Int
+            switch (major, minor) {
+            case (1, 0):
+                headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+                dataStart = 10 + headerLength
+            case (2, 0), (3, 0):
+                guard bytes.count >= 12 else { throw SupermaskError("truncated .npy header") }
+                headerLength = (0..<4).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }
+                dataStart = 12 + headerLength
+            default:
+                throw SupermaskError("unsupported .npy format version \(major).\(minor)")
+            }
+            guard headerLength <= NPYHeader.maximumLength else {
+                throw SupermaskError("the .npy header claims \(headerLength) bytes, more than numpy's limit of \(NPYHeader.maximumLength)")
+            }
+            guard dataStart <= bytes.count else { throw SupermaskError("truncated .npy header") }
+            let header = try NPYHeader(parsing: Array(bytes[(dataStart - headerLength)..<dataStart]))
+            guard !header.fortranOrder else {
+                throw SupermaskError("array is in Fortran order; save it C-contiguous (np.ascontiguousarray)")
+            }
+            switch header.descr {
+            case "<f4": itemSize = 4
+            case "<f8": itemSize = 8
+            default:
+                throw SupermaskError("array dtype is '\(header.descr.escapedForDisplay())'; supermask reads little-endian float32 ('<f4') or float64 ('<f8')")
+            }
+            guard let count = header.shape.checkedProduct, !count.multipliedReportingOverflow(by: itemSize).overflow else {
+                throw SupermaskError("array shape \(header.shape.shapeDescription) is negative or too large")
+            }
+            guard count <= maximumElementCount else {
+                throw SupermaskError("array shape \(header.shape.shapeDescription) holds \(count) elements, more than the \(maximumElementCount) supermask accepts (--max-batch-activations raises the limit)")
+            }
+            shape = header.shape
+            self.count = count
         }
-        let dataStart = headerStart + headerLength
-        let available = bytes.count - dataStart
-        guard available >= count * itemSize else {
-            throw SupermaskError("truncated: shape \(shape.shapeDescription) needs \(count * itemSize) data bytes, the file has \(available)")
-        }
-        var scalars = [Float](repeating: 0, count: count)
-        bytes.withUnsafeBytes { raw in
-            for index in 0..<count {
-                let offset = dataStart + index * itemSize
-                if itemSize == 4 {
-                    scalars[index] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
-                } else {
-                    scalars[index] = Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))))
+
+        /// The array's elements as float32, from the whole file's bytes (or at least up to `end`).
+        func tensor(from bytes: [UInt8]) throws -> Tensor {
+            let available = bytes.count - dataStart
+            guard available >= count * itemSize else {
+                throw SupermaskError("truncated: shape \(shape.shapeDescription) needs \(count * itemSize) data bytes, the file has \(available)")
+            }
+            var scalars = [Float](repeating: 0, count: count)
+            bytes.withUnsafeBytes { raw in
+                for index in 0..<count {
+                    let offset = dataStart + index * itemSize
+                    if itemSize == 4 {
+                        scalars[index] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+                    } else {
+                        scalars[index] = Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))))
+                    }
                 }
             }
+            return Tensor(shape: shape, scalars: scalars)
         }
-        return Tensor(shape: shape, scalars: scalars)
     }
 
     /// Writes `tensor` as a version-1 `<f4` `.npy` file.
@@ -93,33 +130,5 @@ public enum NPY {
         guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
             throw SupermaskError(file: path, "cannot write the file")
         }
-    }
-
-    /// Extracts `descr`, `fortran_order` and `shape` from the header's Python dict literal.
-    private static func parseHeader(_ header: String) throws -> (String, Bool, [Int]) {
-        func value(of key: String) throws -> Substring {
-            guard let keyRange = header.range(of: "'\(key)'"),
-                  let colon = header[keyRange.upperBound...].firstIndex(of: ":")
-            else { throw SupermaskError("malformed .npy header: no '\(key)'") }
-            return header[header.index(after: colon)...].drop { $0 == " " }
-        }
-        let descrText = try value(of: "descr")
-        guard descrText.first == "'", let close = descrText.dropFirst().firstIndex(of: "'") else {
-            throw SupermaskError("malformed .npy header: descr is not a simple dtype string")
-        }
-        let descr = String(descrText[descrText.index(after: descrText.startIndex)..<close])
-        let fortran = try value(of: "fortran_order").hasPrefix("True")
-        let shapeText = try value(of: "shape")
-        guard shapeText.first == "(", let end = shapeText.firstIndex(of: ")") else {
-            throw SupermaskError("malformed .npy header: shape is not a tuple")
-        }
-        var shape: [Int] = []
-        for part in shapeText[shapeText.index(after: shapeText.startIndex)..<end].split(separator: ",") {
-            let trimmed = part.trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty { continue }
-            guard let extent = Int(trimmed) else { throw SupermaskError("malformed .npy header: shape entry '\(trimmed)'") }
-            shape.append(extent)
-        }
-        return (descr, fortran, shape)
     }
 }

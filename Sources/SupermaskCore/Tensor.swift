@@ -27,4 +27,16 @@ public struct Tensor: Sendable, Equatable {
 extension Array where Element == Int {
     /// The shape written the way papers and PyTorch error messages do: `[64, 3, 7, 7]`.
     public var shapeDescription: String { "[" + map(String.init).joined(separator: ", ") + "]" }
+
+    /// The product of the extents, or `nil` when one is negative or the product overflows: the element count of a
+    /// shape read from a file.
+    public var checkedProduct: Int? {
+        var product = 1
+        for extent in self {
+            let (next, overflow) = product.multipliedReportingOverflow(by: extent)
+            guard extent >= 0, !overflow else { return nil }
+            product = next
+        }
+        return product
+    }
 }

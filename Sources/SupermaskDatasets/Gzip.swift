@@ -13,8 +13,19 @@ public enum Gzip {
     ///
     /// zlib checks each member's header, CRC-32 and length trailer; a damaged or truncated file throws a
     /// `SupermaskError` naming what is wrong. Output beyond `limit` bytes throws too, so a corrupt or hostile
-    /// file cannot make the reader allocate without bound.
+    /// file cannot make the reader allocate without bound: a reader that knows the size from a header it has read
+    /// first (`decompressedPrefix`) passes exactly that size.
     public static func decompress(_ bytes: [UInt8], limit: Int = 1 << 30) throws -> [UInt8] {
+        try inflate(bytes, limit: limit, stoppingAfter: nil)
+    }
+
+    /// The first `count` bytes of the decompressed contents (fewer if there are fewer), without checking the rest:
+    /// a file format's header, read before deciding how much of the file to decompress.
+    public static func decompressedPrefix(_ bytes: [UInt8], count: Int) throws -> [UInt8] {
+        try inflate(bytes, limit: Int.max, stoppingAfter: count)
+    }
+
+    private static func inflate(_ bytes: [UInt8], limit: Int, stoppingAfter prefix: Int?) throws -> [UInt8] {
         guard hasMagic(bytes) else { throw SupermaskError("not a gzip file (it does not start with 1f 8b)") }
         var stream = z_stream()
         guard czlib_inflate_init_gzip(&stream) == Z_OK else { throw SupermaskError("zlib could not start inflating") }
@@ -24,18 +35,20 @@ public enum Gzip {
         // The last member's trailer records its length mod 2^32: a good first guess for the buffer, within what
         // Deflate can expand to (at most 1032:1).
         let recorded = Int(littleEndianUInt32(bytes.suffix(4)))
-        output.reserveCapacity(min(limit, recorded, 1032 * bytes.count))
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        output.reserveCapacity(min(limit, prefix ?? Int.max, recorded, 1032 * bytes.count))
+        var chunk = [UInt8](repeating: 0, count: min(1 << 16, prefix ?? Int.max))
         return try bytes.withUnsafeBufferPointer { input in
             stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
             stream.avail_in = uInt(input.count)
             while true {
+                let wanted = min(chunk.count, (prefix ?? Int.max) - output.count)
+                if wanted == 0 { return output }
                 let status = chunk.withUnsafeMutableBufferPointer { buffer in
                     stream.next_out = buffer.baseAddress
-                    stream.avail_out = uInt(buffer.count)
-                    return inflate(&stream, Z_NO_FLUSH)
+                    stream.avail_out = uInt(wanted)
+                    return CZlib.inflate(&stream, Z_NO_FLUSH)
                 }
-                let produced = chunk.count - Int(stream.avail_out)
+                let produced = wanted - Int(stream.avail_out)
                 guard output.count + produced <= limit else {
                     throw SupermaskError("decompresses to more than \(limit) bytes")
                 }

@@ -21,17 +21,22 @@ public final class FastEngine: InferenceEngine, @unchecked Sendable {
     public struct Options: Sendable {
         /// Worker threads (the caller counts as one).
         public var threads: Int
-        /// The kernels' instruction set; `.best` picks AVX-512 when the CPU has it.
+        /// The kernels' instruction set; `.best` picks the fastest table the CPU runs (AVX-512, AVX2 or portable).
         public var instructionSet: InstructionSet
         /// Timed per layer (cached) or fixed.
         public var kernelSelection: KernelSelection
+        /// How large an image's and a batch's activations and work may be; one image per thread counts as a batch.
+        public var limits: ModelLimits
 
-        /// Settings for `threads` threads; by default the best instruction set and measured, cached kernels.
+        /// Settings for `threads` threads (at most `EngineThreads.maximum`); by default the best instruction set,
+        /// measured, cached kernels and the standard limits.
         public init(threads: Int = 1, instructionSet: InstructionSet = .best,
-                    kernelSelection: KernelSelection = .measured(cache: KernelChoiceCache())) {
-            self.threads = max(1, threads)
+                    kernelSelection: KernelSelection = .measured(cache: KernelChoiceCache()),
+                    limits: ModelLimits = .standard) {
+            self.threads = EngineThreads.clamped(threads)
             self.instructionSet = instructionSet
             self.kernelSelection = kernelSelection
+            self.limits = limits
         }
     }
 
@@ -48,27 +53,29 @@ public final class FastEngine: InferenceEngine, @unchecked Sendable {
     private let lock = NSLock()
     private let pool: WorkerPool
 
-    /// Plans `model` for its own input size. When the CPU lacks the requested instruction set, the portable
-    /// kernels run instead (see `options.instructionSet` for the set in use).
+    /// Plans `model` for its own input size. When the CPU lacks a feature the requested instruction set is
+    /// compiled for, the best set it runs is used instead (see `options.instructionSet` for the set in use).
+    /// A model that does not hold together at that size is not planned; `logits(for:)` then throws why.
     public init(model: Model, options: Options = Options()) {
         var options = options
-        if !options.instructionSet.isSupported { options.instructionSet = .portable }
+        if !options.instructionSet.isSupported { options.instructionSet = .best }
         self.model = model
         self.options = options
         pool = WorkerPool(width: options.threads)
         let shape = model.architecture.inputShape
         if shape.count == 3 {
-            _ = prepared(for: ActivationShape(channels: shape[0], height: shape[1], width: shape[2]))
+            _ = try? prepared(for: ActivationShape(channels: shape[0], height: shape[1], width: shape[2]))
         }
     }
 
     /// The logits [N, classes] for a float32 NCHW batch.
     public func logits(for input: Tensor) throws -> Tensor {
-        try model.architecture.validateInput(shape: input.shape)
+        let shapes = try EngineInput.check(input, for: model, limits: options.limits)
         let batch = input.shape[0]
+        try options.limits.checkBatch(images: batch, of: shapes, as: "a batch of \(batch) images")
         let shape = ActivationShape(channels: input.shape[1], height: input.shape[2], width: input.shape[3])
-        return lock.withLock {
-            let prepared = prepared(for: shape)
+        return try lock.withLock {
+            let prepared = try prepared(for: shape)
             let plan = prepared.plan
             var output = [Float](repeating: 0, count: batch * plan.outputCount)
             let workers = min(options.threads, max(batch, 1))
@@ -92,19 +99,23 @@ public final class FastEngine: InferenceEngine, @unchecked Sendable {
         }
     }
 
-    /// The plan for images of `shape`, made on first use.
-    private func prepared(for shape: ActivationShape) -> Prepared {
+    /// The plan for images of `shape`, made on first use once the model has been checked at that size.
+    private func prepared(for shape: ActivationShape) throws -> Prepared {
         if let existing = plans[shape] { return existing }
-        let compiled = PlanCompiler(model: model, inputShape: shape)
+        let compiled = try PlanCompiler(model: model, inputShape: shape, limits: options.limits)
+        // Every worker gets an arena for a whole image, so the threads hold that many images' activations at once.
+        try options.limits.checkBatch(
+            images: options.threads, of: compiled.networkShapes, as: "\(options.threads) threads (one image each)")
         let plan: ExecutionPlan
         switch options.kernelSelection {
         case .measured(let cache):
             let selector = KernelSelector(instructionSet: options.instructionSet, cache: cache)
-            plan = ExecutionPlan(compiled: compiled, instructionSet: options.instructionSet, prepare: selector.prepare)
+            plan = ExecutionPlan(compiled: compiled, prepare: selector.prepare)
             cache?.save()
         case .fixed(let choice):
-            plan = ExecutionPlan(compiled: compiled, instructionSet: options.instructionSet) {
-                PreparedConvolution($0, choice: choice)
+            let instructionSet = options.instructionSet
+            plan = ExecutionPlan(compiled: compiled) {
+                PreparedConvolution($0.layer, weights: $0.effectiveWeights(), choice: choice, instructionSet: instructionSet)
             }
         }
         let prepared = Prepared(plan: plan, arenas: (0..<options.threads).map { _ in Arena(plan: plan) })
@@ -129,10 +140,10 @@ public final class FastEngine: InferenceEngine, @unchecked Sendable {
     /// Times every step on the first image of `input` (best of `runs`), with the engine's threads sharing each
     /// convolution as they do for a batch of one.
     public func profile(_ input: Tensor, runs: Int = 3) throws -> [LayerTiming] {
-        try model.architecture.validateInput(shape: input.shape)
+        _ = try EngineInput.check(input, for: model, limits: options.limits)
         let shape = ActivationShape(channels: input.shape[1], height: input.shape[2], width: input.shape[3])
-        return lock.withLock {
-            let prepared = prepared(for: shape)
+        return try lock.withLock {
+            let prepared = try prepared(for: shape)
             let plan = prepared.plan
             var best = [UInt64](repeating: .max, count: plan.steps.count)
             var timings = [UInt64](repeating: 0, count: plan.steps.count)

@@ -31,7 +31,8 @@ public struct PixelBatchedEngine: InferenceEngine {
     /// The logits [N, classes] of a batch [N, …] of N images of `features` elements each.
     public func logits(for input: Tensor) throws -> Tensor {
         let batch = input.shape.first ?? 0
-        guard batch >= 1, input.count == batch * features else {
+        let (expected, overflow) = batch.multipliedReportingOverflow(by: features)
+        guard batch >= 1, !overflow, input.count == expected else {
             throw SupermaskError("input shape \(input.shape.shapeDescription) does not hold images of \(features) elements")
         }
         // [N, F] → [1, F, N, 1]: feature-major, one pixel per image.

@@ -30,16 +30,31 @@ struct CompiledStep: Sendable {
 /// Turns an architecture's layer list into steps for one input size, fusing what the kernels can fuse:
 /// conv → BN → ReLU becomes one convolution, and a residual block's last conv → BN absorbs the shortcut sum
 /// and the ReLU after the block.
+///
+/// The model is not trusted: the graph is walked at this input size first (`NetworkShapes`), every parameter is
+/// looked up checked, and every convolution must fit the kernels' 32-bit offsets, so that no plan is made — and no
+/// kernel timed — for a shape that does not hold.
 struct PlanCompiler {
     private let model: Model
     private(set) var steps: [CompiledStep] = []
     private(set) var shapes: [ActivationShape] = []
+    /// One image's way through the network at this input size.
+    let networkShapes: NetworkShapes
 
-    /// Compiles `model` for images of `inputShape`; the network's output is the last step's value.
-    init(model: Model, inputShape: ActivationShape) {
+    /// The most values an activation may hold in a plan: the pooling kernels take sizes as 32-bit integers.
+    static let maximumActivation = 1 << 30
+
+    /// Compiles `model` for images of `inputShape` within `limits`; the network's output is the last step's value.
+    init(model: Model, inputShape: ActivationShape, limits: ModelLimits) throws {
         self.model = model
+        networkShapes = try NetworkShapes(
+            model.architecture, input: [inputShape.channels, inputShape.height, inputShape.width])
+        try limits.checkImage(networkShapes)
+        guard networkShapes.largestActivation <= Self.maximumActivation else {
+            throw SupermaskError("at input \(inputShape.channels)×\(inputShape.height)×\(inputShape.width) an activation holds \(networkShapes.largestActivation) values, more than the fast engine's \(Self.maximumActivation); use --engine reference")
+        }
         shapes = [inputShape]
-        let output = compile(model.architecture.layers[...], input: Value(id: 0, shape: inputShape))
+        let output = try compile(model.architecture.layers[...], input: Value(id: 0, shape: inputShape))
         if output.id == 0 {
             // A network with no operations at all still needs an output buffer distinct from the input.
             emit(.affine(scale: [Float](repeating: 1, count: output.shape.channels),
@@ -67,7 +82,7 @@ struct PlanCompiler {
     /// Compiles `layers` applied to `input`; `residual` (with `reluAfter`) is a shortcut value the sequence's
     /// final conv → BN should add, when it ends that way.
     private mutating func compile(_ layers: ArraySlice<Layer>, input: Value, residual: Value? = nil,
-                                  reluAfter: Bool = false) -> Value {
+                                  reluAfter: Bool = false) throws -> Value {
         var x = input
         var index = layers.startIndex
         var pendingResidual = residual
@@ -78,7 +93,7 @@ struct PlanCompiler {
             case .convolution(let convolution):
                 var norm: BatchNormParameters?
                 if index < layers.endIndex, case .batchNorm(let bn) = layers[index] {
-                    norm = model.parameters(of: bn)
+                    norm = try model.checkedParameters(of: bn)
                     index += 1
                 }
                 // The block's last conv (→ BN) takes the shortcut sum and the ReLU after the block.
@@ -88,8 +103,9 @@ struct PlanCompiler {
                     relu = true
                     index += 1
                 }
+                try ConvolutionWeights.checkIndexRange(convolution, inputShape: x.shape)
                 let weights = ConvolutionWeights(
-                    convolution: convolution, parameters: model.parameters(of: convolution), norm: norm,
+                    convolution: convolution, parameters: try model.checkedParameters(of: convolution), norm: norm,
                     inputShape: x.shape, relu: relu)
                 var inputs = [x]
                 if absorbsResidual, let shortcut = pendingResidual {
@@ -98,7 +114,7 @@ struct PlanCompiler {
                 }
                 x = emit(.convolution(weights), inputs: inputs, outputShape: weights.outputShape, name: convolution.name)
             case .batchNorm(let norm):
-                let (scale, bias) = ConvolutionWeights.fold(model.parameters(of: norm))
+                let (scale, bias) = ConvolutionWeights.fold(try model.checkedParameters(of: norm))
                 x = emit(.affine(scale: scale, bias: bias, relu: false), inputs: [x], outputShape: x.shape, name: norm.name)
             case .relu:
                 let ones = [Float](repeating: 1, count: x.shape.channels)
@@ -121,12 +137,12 @@ struct PlanCompiler {
             case .flatten:
                 x.shape = ActivationShape(channels: x.shape.count, height: 1, width: 1)
             case .residual(let body, let shortcut):
-                let skip = shortcut.isEmpty ? x : compile(shortcut[...], input: x)
+                let skip = shortcut.isEmpty ? x : try compile(shortcut[...], input: x)
                 var fuseRelu = false
                 if index < layers.endIndex, case .relu = layers[index] { fuseRelu = true }
                 let bodyEndsInConvolution = Self.endsInConvolution(body)
-                let sum = compile(body[...], input: x, residual: bodyEndsInConvolution ? skip : nil,
-                                  reluAfter: fuseRelu)
+                let sum = try compile(body[...], input: x, residual: bodyEndsInConvolution ? skip : nil,
+                                      reluAfter: fuseRelu)
                 if bodyEndsInConvolution {
                     x = sum
                 } else {

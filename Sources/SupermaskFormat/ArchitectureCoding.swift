@@ -2,14 +2,13 @@ import SupermaskCore
 
 /// The architecture header: the whole layer tree, so a container runs without the catalogue (and holds
 /// architectures the catalogue lacks, such as the test fixtures'). Specified in docs/format.md §4.
+///
+/// Decoding checks only what the bytes can say on their own (dimensions, nesting, counts against the bytes left);
+/// whether the graph makes sense is `Architecture.validate`'s question, which the reader asks next.
 enum ArchitectureCoding {
-    /// Residual blocks nest at most this deep (the catalogue needs 1); bounds the reader's recursion.
-    static let maximumNesting = 8
-    /// No dimension of a layer may exceed this, so products of four cannot overflow.
-    static let maximumDimension: UInt32 = 1 << 20
-    /// A network may hold at most this many weights (2³⁰; WideResNet101_2 has 1.3 × 10⁸), so even a hostile
-    /// header with a valid CRC cannot make the reader allocate more than 4 GB of weights.
-    static let maximumWeightCount = 1 << 30
+    /// The most a `u32` dimension of the header may say (Architecture.maximumDimension, 2²⁰), so that products
+    /// of a few stay far from overflowing.
+    static let maximumDimension = UInt32(Architecture.maximumDimension)
 
     enum Tag: UInt8 {
         case convolution = 1, batchNorm, relu, maxPool, averagePool, globalAveragePool, flatten, residual
@@ -74,29 +73,13 @@ enum ArchitectureCoding {
         case 2: inputRule = .anyShapeWithSameCount
         default: throw SupermaskError("unknown input rule \(ruleTag)")
         }
+        guard ruleTag == 1 || minimumSide == 0 else {
+            throw SupermaskError("input rule \(ruleTag) has a smallest side of \(minimumSide); it must be 0")
+        }
         let classCount = try dimension(&reader, "the class count")
         let layers = try decodeLayers(&reader, depth: 0)
         try reader.expectEnd("the layer list")
-        let architecture = Architecture(
-            name: name, inputShape: inputShape, inputRule: inputRule, classCount: classCount, layers: layers)
-        var total = 0
-        for convolution in architecture.convolutions {
-            // Each dimension is at most 2²⁰, so the product can overflow only in its last factor; check every step.
-            var count = 1
-            for factor in convolution.weightShape {
-                let (product, overflow) = count.multipliedReportingOverflow(by: factor)
-                guard !overflow, product <= maximumWeightCount else {
-                    throw SupermaskError("convolution '\(convolution.name)' claims more than the \(maximumWeightCount) weights supermask accepts")
-                }
-                count = product
-            }
-            total += count
-            guard total <= maximumWeightCount else {
-                throw SupermaskError("the architecture claims more than the \(maximumWeightCount) weights supermask accepts")
-            }
-        }
-        try ArchitectureShapes.check(architecture)
-        return architecture
+        return Architecture(name: name, inputShape: inputShape, inputRule: inputRule, classCount: classCount, layers: layers)
     }
 
     private static func dimension(_ reader: inout ByteReader, _ what: String) throws -> Int {
@@ -108,7 +91,9 @@ enum ArchitectureCoding {
     }
 
     private static func decodeLayers(_ reader: inout ByteReader, depth: Int) throws -> [Layer] {
-        guard depth <= maximumNesting else { throw SupermaskError("residual blocks nest deeper than \(maximumNesting)") }
+        guard depth <= Architecture.maximumNesting else {
+            throw SupermaskError("residual blocks nest deeper than \(Architecture.maximumNesting)")
+        }
         let count = try reader.read(UInt32.self, "a layer count")
         // Every layer takes at least one byte, so a count beyond the bytes left is a lie.
         guard Int(count) <= reader.remaining else {

@@ -4,6 +4,8 @@ import SupermaskCore
 /// convolution and one NORM per batch norm in architecture order, END.
 struct DecodingState {
     let sectionCount: Int
+    /// What the architecture may claim; checked as soon as ARCH is read, before any section allocates weights.
+    let limits: ModelLimits
     private var architecture: Architecture?
     private var convolutionOrder: [Convolution] = []
     private var normOrder: [BatchNorm] = []
@@ -17,7 +19,10 @@ struct DecodingState {
     private var next = 0
     private var ended = false
 
-    init(sectionCount: Int) { self.sectionCount = sectionCount }
+    init(sectionCount: Int, limits: ModelLimits) {
+        self.sectionCount = sectionCount
+        self.limits = limits
+    }
 
     /// The name of section `index` as the architecture (once read) says it should be, for error messages.
     func expectedSectionName(_ index: Int) -> String {
@@ -44,6 +49,9 @@ struct DecodingState {
         switch kind {
         case .architecture:
             let decoded = try ArchitectureCoding.decode(payload)
+            // Before anything is allocated for it: a consistent graph at every input size the header allows, one
+            // name per layer, weights (stored or generated alike), activations and multiply-adds within the limits.
+            try decoded.validate(limits: limits)
             architecture = decoded
             convolutionOrder = decoded.convolutions
             normOrder = decoded.batchNorms
@@ -171,7 +179,9 @@ struct DecodingState {
         batchNorms[name] = parameters
     }
 
-    /// The decoded model, once the END section has been read.
+    /// The decoded model, once the END section has been read, validated as every importer's output is: whatever
+    /// mode each layer's weights came in (stored, rounded or regenerated), they must be finite, and the statistics
+    /// finite with variances ≥ 0.
     func model(fileBytes: Int) throws -> (model: Model, statistics: ContainerStatistics) {
         guard ended, let architecture else { throw SupermaskError("truncated: no end section") }
         var convolutions = convolutions, metadata = metadata
@@ -185,6 +195,7 @@ struct DecodingState {
         let model = Model(
             architecture: architecture, convolutions: convolutions, batchNorms: batchNorms, keep: keep, metadata: metadata,
             warnings: warnings)
+        try model.validate(limits: limits)
         return (model, ContainerStatistics(fileBytes: fileBytes, layers: layers))
     }
 }

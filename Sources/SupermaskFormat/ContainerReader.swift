@@ -1,7 +1,8 @@
 import Foundation
 import SupermaskCore
 
-/// Reads a `.smask` container (docs/format.md) into a `Model`, checking every CRC and every length first.
+/// Reads a `.smask` container (docs/format.md) into a `Model`, checking every CRC and every length first, then
+/// what the bytes mean (docs/format.md §8): the architecture as soon as it is read, the whole model at the end.
 ///
 /// Any damage gives a `SupermaskError` that names the section and, where there is one, the layer.
 public enum ContainerReader {
@@ -10,11 +11,14 @@ public enum ContainerReader {
         prefix.count >= ContainerLayout.magic.count && Array(prefix.prefix(ContainerLayout.magic.count)) == ContainerLayout.magic
     }
 
-    /// The model in `bytes`, the weight mode its layers use, and what each layer costs.
-    public static func decode(_ bytes: [UInt8]) throws -> (model: Model, statistics: ContainerStatistics) {
+    /// The model in `bytes`, the weight mode its layers use, and what each layer costs; a model beyond `limits` is
+    /// refused before its weights are read or generated.
+    public static func decode(
+        _ bytes: [UInt8], limits: ModelLimits = .standard
+    ) throws -> (model: Model, statistics: ContainerStatistics) {
         let sectionCount = try readHeader(bytes)
         var reader = ByteReader(bytes[ContainerLayout.headerSize...])
-        var state = DecodingState(sectionCount: sectionCount)
+        var state = DecodingState(sectionCount: sectionCount, limits: limits)
         for index in 0..<sectionCount {
             let name = state.expectedSectionName(index)
             do {
@@ -81,13 +85,16 @@ public enum ContainerReader {
 }
 
 extension ContainerReader {
-    /// Reads the container at `path`; errors name the file.
-    public static func load(path: String) throws -> (model: Model, statistics: ContainerStatistics) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw SupermaskError(file: path, FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file")
-        }
+    /// Reads the container at `path` within `limits`; errors name the file.
+    public static func load(
+        path: String, limits: ModelLimits = .standard
+    ) throws -> (model: Model, statistics: ContainerStatistics) {
+        // Four bytes per weight the limits allow is more than any container of them takes (masks, statistics
+        // and headers included), so a larger file is refused before it is read.
+        let largest = limits.weights.multipliedReportingOverflow(by: 4)
+        let bytes = try RegularFile.read(path, limit: largest.overflow ? Int.max : largest.partialValue + (64 << 20), what: "a container within the weight limit")
         do {
-            return try decode([UInt8](data))
+            return try decode(bytes, limits: limits)
         } catch let error as SupermaskError {
             throw error.inFile(path)
         }
@@ -98,9 +105,7 @@ extension ContainerReader {
     /// Whether the file at `path` starts with the container's magic number (whatever its extension).
     /// A file that cannot be read is not a container; the importer that gets it reports why.
     public static func isContainer(path: String) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? handle.close() }
-        guard let prefix = try? handle.read(upToCount: ContainerLayout.magic.count) else { return false }
-        return hasMagic([UInt8](prefix))
+        guard let prefix = RegularFile.prefix(path, count: ContainerLayout.magic.count) else { return false }
+        return hasMagic(prefix)
     }
 }

@@ -1,5 +1,5 @@
 /// The natural logarithm and cosine of the weight generator, computed with +, −, ×, ÷ and exact scaling
-/// only, in a fixed order, so that every IEEE-754 implementation (tools/smask_generator.py included) gets
+/// only, in a fixed order, so that every IEEE-754 implementation (python/src/supermask/generator.py included) gets
 /// the same float64 bits. libm's `log` and `cos` are not guaranteed to agree across platforms.
 ///
 /// The series and their evaluation order are specified in docs/generator.md §3; change nothing here

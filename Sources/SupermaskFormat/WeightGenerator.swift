@@ -3,7 +3,7 @@ import SupermaskCore
 /// The seeded weight generator of supermask (docs/generator.md): Philox4x32-10 keyed by the seed, with
 /// the layer index in the counter, and an exact transform to the initial distribution.
 ///
-/// Any implementation that follows the spec regenerates the same float32 bits; tools/smask_generator.py
+/// Any implementation that follows the spec regenerates the same float32 bits; python/src/supermask/generator.py
 /// is one, tested against this one on committed files.
 public struct WeightGenerator: Sendable, Equatable {
     /// The name recorded in checkpoints and containers; a new transform or layout gets a new version.

@@ -81,7 +81,7 @@ public struct TorchMersenneTwister: Sendable {
     }
 
     /// Passes over the next `count` outputs without tempering them: only the regenerations they span cost anything
-    /// (about 1.5 ms per million outputs skipped).
+    /// (about 1 ms per million outputs skipped on Zen 3).
     public mutating func skip(_ count: Int) {
         precondition(count >= 0, "TorchMersenneTwister.skip: negative count")
         var remaining = count

@@ -6,8 +6,9 @@ public struct TorchWeightDifference: Sendable, Error, CustomStringConvertible {
     public let layer: String
     /// The flat index (out, in, kh, kw) of the weight.
     public let index: Int
-    /// The model's weight and the regenerated one.
+    /// The model's weight.
     public let stored: Float
+    /// What the seed gives there.
     public let regenerated: Float
 
     /// `'linear.0' weight 17 is 0.0505 (0x3d4ee116) but the seed gives -0.0505 (0xbd4ee116)`.

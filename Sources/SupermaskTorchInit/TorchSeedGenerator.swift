@@ -131,10 +131,12 @@ public struct TorchSeedGenerator: Sendable {
         [Float](unsafeUninitializedCapacity: count) { buffer, initialised in
             buffer.withMemoryRebound(to: UInt32.self) { raw in
                 generator.fill(raw)
-                let positive = magnitude.bitPattern, negative = (-magnitude).bitPattern
+                let positive = magnitude.bitPattern & 0x7FFF_FFFF
                 for index in raw.indices {
                     let k = raw[index] & 0xFF_FFFF
-                    raw[index] = k > 0x80_0000 ? positive : (k < 0x80_0000 ? negative : 0)
+                    // Without branches (the signs are coin flips): bit 23 clear sets the sign bit; k = 2²³ gives +0.
+                    let signed = positive | ((k >> 23) ^ 1) << 31
+                    raw[index] = k == 0x80_0000 ? 0 : signed
                 }
             }
             initialised = count

@@ -8,8 +8,11 @@ public enum TorchUniform {
 
     /// The bounds as the kernel holds them: float32 `from` and the float32 width `to − from`.
     public struct Range: Sendable, Equatable {
+        /// float32(from).
         public let from: Float
+        /// float32(to).
         public let to: Float
+        /// to − from in float32.
         public let width: Float
 
         /// `from` and `to` as Python passes them (doubles), rounded to float32 as torch's kernel does.

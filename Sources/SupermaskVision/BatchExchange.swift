@@ -8,6 +8,8 @@ final class PreparedBatch: @unchecked Sendable {
     var input: [Float] = []
     /// Images that failed, with the reason.
     var failures: [(path: String, problem: String)] = []
+    /// Images that decoded with a warning, with the warning.
+    var warnings: [(path: String, warning: String)] = []
     /// Thread time spent decoding and preprocessing.
     var decodeSeconds = 0.0
 }

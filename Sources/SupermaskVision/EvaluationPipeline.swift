@@ -9,17 +9,24 @@ public struct EvaluationSettings: Sendable {
     public var batchSize: Int
     /// Threads that decode and preprocess (the engine has its own).
     public var decodeThreads: Int
-    /// Stop at the first image that cannot be read instead of counting it under errors.
+    /// Stop at the first image that cannot be read, or that has a warning, instead of counting it under errors
+    /// (or classifying it).
     public var strict: Bool
     /// The preprocessing.
     public var transform: ImageNetTransform
+    /// What an image may cost.
+    public var limits: ImageLimits
 
     /// Settings for a run.
-    public init(batchSize: Int, decodeThreads: Int, strict: Bool = false, transform: ImageNetTransform = .imageNetValidation) {
+    public init(
+        batchSize: Int, decodeThreads: Int, strict: Bool = false, transform: ImageNetTransform = .imageNetValidation,
+        limits: ImageLimits = .standard
+    ) {
         self.batchSize = batchSize
         self.decodeThreads = decodeThreads
         self.strict = strict
         self.transform = transform
+        self.limits = limits
     }
 }
 
@@ -50,6 +57,8 @@ public struct EvaluationProgress: Sendable {
 public enum EvaluationEvent: Sendable {
     /// An image could not be read; it is counted under errors.
     case imageFailed(path: String, problem: String)
+    /// An image was read, but the user should know something about it (above the warning pixel level).
+    case imageWarning(path: String, warning: String)
     /// A batch was classified; its predictions in dataset order.
     case classified([Prediction])
     /// Progress after a batch.
@@ -78,7 +87,7 @@ public enum EvaluationPipeline {
             let thread = Thread {
                 while let number = exchange.claim() {
                     let slice = images[(number * batchSize)..<min(images.count, (number + 1) * batchSize)]
-                    exchange.deliver(prepare(slice, transform: settings.transform), number: number)
+                    exchange.deliver(prepare(slice, transform: settings.transform, limits: settings.limits), number: number)
                 }
                 finished.leave()
             }
@@ -98,6 +107,10 @@ public enum EvaluationPipeline {
             guard let batch = exchange.take(number) else { break }
             progress.waitingSeconds += seconds(since: waitStart)
             progress.decodeSeconds += batch.decodeSeconds
+            for (path, warning) in batch.warnings {
+                if settings.strict { throw SupermaskError(file: path, warning) }
+                events(.imageWarning(path: path, warning: warning))
+            }
             for failure in batch.failures {
                 if settings.strict { throw SupermaskError(file: failure.path, failure.problem) }
                 events(.imageFailed(path: failure.path, problem: failure.problem))
@@ -122,18 +135,20 @@ public enum EvaluationPipeline {
     }
 
     /// Decodes and preprocesses one batch, collecting failures instead of throwing.
-    static func prepare(_ images: ArraySlice<LabelledImage>, transform: ImageNetTransform) -> PreparedBatch {
+    static func prepare(_ images: ArraySlice<LabelledImage>, transform: ImageNetTransform, limits: ImageLimits) -> PreparedBatch {
         let start = DispatchTime.now()
         let batch = PreparedBatch()
         let size = transform.elementCount
         batch.input = [Float](repeating: 0, count: images.count * size)
         for image in images {
             do {
-                let decoded = try ImageDecoder.decode(contentsOf: image.path)
                 let slot = batch.images.count
-                try batch.input.withUnsafeMutableBufferPointer { buffer in
-                    try transform.apply(to: decoded, into: UnsafeMutableBufferPointer(rebasing: buffer[(slot * size)..<((slot + 1) * size)]))
+                let warnings = try batch.input.withUnsafeMutableBufferPointer { buffer in
+                    try transform.preprocess(
+                        imageAt: image.path, limits: limits,
+                        into: UnsafeMutableBufferPointer(rebasing: buffer[(slot * size)..<((slot + 1) * size)]))
                 }
+                batch.warnings += warnings.map { (image.path, $0) }
                 batch.images.append(image)
             } catch let error as SupermaskError {
                 batch.failures.append((image.path, error.message))

@@ -95,7 +95,9 @@ public struct EvaluationRecord: Codable, Sendable, Equatable {
                 ("img_size", "\(record.img_size)", "\(first.img_size)"),
                 ("dataset_images", "\(record.dataset_images)", "\(first.dataset_images)"),
             ] where mine != theirs {
-                throw SupermaskError(file: file, "\(field) is \(mine) but \(theirs) in \(firstFile); only shards of one run merge")
+                throw SupermaskError(
+                    file: file,
+                    "\(field) is \(mine.escapedForDisplay(limit: 80)) but \(theirs.escapedForDisplay(limit: 80)) in \(firstFile); only shards of one run merge")
             }
             for text in record.shards {
                 let shard = try Shard(parsing: text)

@@ -78,9 +78,9 @@ public struct ImageDataset: Sendable {
         return ImageDataset(folder: folder, classes: classFolders, images: images, warnings: warnings)
     }
 
-    /// The first few names, then how many more.
+    /// The first few names (file and folder names of the dataset, escaped and shortened), then how many more.
     static func listing(_ names: [String], limit: Int = 3) -> String {
-        let shown = names.prefix(limit).joined(separator: ", ")
+        let shown = names.prefix(limit).map { $0.escapedForDisplay(limit: 80) }.joined(separator: ", ")
         return names.count > limit ? "\(shown) and \(names.count - limit) more" : shown
     }
 

@@ -20,18 +20,19 @@ public enum PillowResample {
         /// The largest possible `count`.
         var stride: Int
 
-        /// Pillow's precompute_coeffs (box = the whole axis) followed by normalize_coeffs_8bpc.
-        init(inputSize: Int, outputSize: Int) {
+        /// Pillow's precompute_coeffs (box = the whole axis) followed by normalize_coeffs_8bpc, for the output
+        /// indices `outputs` only (stored from index 0): each output's taps depend on its own index alone.
+        init(inputSize: Int, outputSize: Int, outputs: Range<Int>) {
             let scale = Double(inputSize) / Double(outputSize)
             let filterScale = max(scale, 1.0)
             let support = 1.0 * filterScale
             stride = Int(support.rounded(.up)) * 2 + 1
-            first = [Int](repeating: 0, count: outputSize)
-            count = [Int](repeating: 0, count: outputSize)
-            weights = [Int32](repeating: 0, count: outputSize * stride)
+            first = [Int](repeating: 0, count: outputs.count)
+            count = [Int](repeating: 0, count: outputs.count)
+            weights = [Int32](repeating: 0, count: outputs.count * stride)
             let inverseFilterScale = 1.0 / filterScale
             var taps = [Double](repeating: 0, count: stride)
-            for output in 0..<outputSize {
+            for (slot, output) in outputs.enumerated() {
                 let center = 0.0 + (Double(output) + 0.5) * scale
                 // C's (int) cast truncates toward zero, as Int(_:) does.
                 let low = max(0, Int(center - support + 0.5))
@@ -45,10 +46,10 @@ public enum PillowResample {
                 }
                 for tap in 0..<length {
                     let normalised = total != 0 ? taps[tap] / total : taps[tap]
-                    weights[output * stride + tap] = Self.fixedPoint(normalised)
+                    weights[slot * stride + tap] = Self.fixedPoint(normalised)
                 }
-                first[output] = low
-                count[output] = length
+                first[slot] = low
+                count[slot] = length
             }
         }
 
@@ -67,27 +68,41 @@ public enum PillowResample {
 
     /// `image` resized to `width` × `height` with Pillow's BILINEAR filter.
     public static func resize(_ image: RGBImage, width: Int, height: Int) -> RGBImage {
-        precondition(width > 0 && height > 0, "PillowResample: empty output size")
-        if width == image.width && height == image.height { return image }
-        let vertical = Coefficients(inputSize: image.height, outputSize: height)
-        var source = image
-        var verticalFirst = vertical.first
-        if width != image.width {
-            // Like Pillow, the horizontal pass only produces the rows the vertical pass reads.
-            let firstRow = vertical.first[0]
-            let endRow = vertical.first[height - 1] + vertical.count[height - 1]
-            source = horizontalPass(image, rows: firstRow..<endRow, width: width)
-            verticalFirst = vertical.first.map { $0 - firstRow }
-        }
-        if height == image.height { return source }
-        var shifted = vertical
-        shifted.first = verticalFirst
-        return verticalPass(source, coefficients: shifted, height: height)
+        resize(image, width: width, height: height, columns: 0..<width, rows: 0..<height)
     }
 
-    private static func horizontalPass(_ image: RGBImage, rows: Range<Int>, width: Int) -> RGBImage {
-        let coefficients = Coefficients(inputSize: image.width, outputSize: width)
+    /// The part `columns` × `rows` of `image` resized to `width` × `height`, computed without the rest: the
+    /// same bytes as cropping the whole resized image, since every output sample depends only on its own
+    /// coordinates. A center crop of a huge resize costs the crop, not the resize.
+    public static func resize(_ image: RGBImage, width: Int, height: Int, columns: Range<Int>, rows: Range<Int>) -> RGBImage {
+        precondition(width > 0 && height > 0, "PillowResample: empty output size")
+        precondition(columns.lowerBound >= 0 && columns.upperBound <= width && !columns.isEmpty, "PillowResample: columns outside the output")
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= height && !rows.isEmpty, "PillowResample: rows outside the output")
+        let vertical = height == image.height ? nil : Coefficients(inputSize: image.height, outputSize: height, outputs: rows)
+        // Like Pillow, the horizontal pass only produces the rows the vertical pass reads.
+        let sourceRows = vertical.map { $0.first[0]..<($0.first[rows.count - 1] + $0.count[rows.count - 1]) } ?? rows
+        let source = width == image.width
+            ? crop(image, columns: columns, rows: sourceRows)
+            : horizontalPass(image, rows: sourceRows, coefficients: Coefficients(inputSize: image.width, outputSize: width, outputs: columns))
+        guard var coefficients = vertical else { return source }
+        coefficients.first = coefficients.first.map { $0 - sourceRows.lowerBound }
+        return verticalPass(source, coefficients: coefficients, height: rows.count)
+    }
+
+    private static func crop(_ image: RGBImage, columns: Range<Int>, rows: Range<Int>) -> RGBImage {
+        if columns == 0..<image.width && rows == 0..<image.height { return image }
+        var output = [UInt8]()
+        output.reserveCapacity(columns.count * rows.count * 3)
+        for row in rows {
+            let line = row * image.width * 3
+            output += image.pixels[(line + columns.lowerBound * 3)..<(line + columns.upperBound * 3)]
+        }
+        return RGBImage(width: columns.count, height: rows.count, pixels: output)
+    }
+
+    private static func horizontalPass(_ image: RGBImage, rows: Range<Int>, coefficients: Coefficients) -> RGBImage {
         let stride = coefficients.stride
+        let width = coefficients.first.count
         var output = [UInt8](repeating: 0, count: width * rows.count * 3)
         image.pixels.withUnsafeBufferPointer { input in
             coefficients.weights.withUnsafeBufferPointer { weights in

@@ -23,7 +23,7 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
     public init(parsing text: String) throws {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), count >= 1, (0..<count).contains(index) else {
-            throw SupermaskError("shard '\(text)' is not I/N with 0 ≤ I < N (for example 0/8 … 7/8)")
+            throw SupermaskError("shard '\(text.escapedForDisplay(limit: 40))' is not I/N with 0 ≤ I < N (for example 0/8 … 7/8)")
         }
         self.init(index: index, count: count)
     }

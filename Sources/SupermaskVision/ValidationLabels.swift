@@ -78,7 +78,7 @@ public enum ValidationLabels {
             let fields = line.split(separator: ",", maxSplits: 1, omittingEmptySubsequences: false)
             let wnid = fields.count == 2 ? fields[1].split(separator: " ").first.map(String.init) : nil
             guard var file = fields.first.map({ String($0).trimmed }), let wnid, !file.isEmpty else {
-                throw SupermaskError(file: path, "line \(number + 1) is not file,wnid: \(line.prefix(80))")
+                throw SupermaskError(file: path, "line \(number + 1) is not file,wnid: \(line.escapedForDisplay(limit: 80))")
             }
             if number == 0 && isHeader(file) { continue }
             if !file.contains(".") { file += ".JPEG" }
@@ -91,7 +91,7 @@ public enum ValidationLabels {
     static func readGroundTruth(_ path: String, synsets: [String]) throws -> [(file: String, wnid: String)] {
         try lines(of: path).enumerated().map { number, line in
             guard let id = Int(line.trimmed), (1...synsets.count).contains(id) else {
-                throw SupermaskError(file: path, "line \(number + 1) is not a synset ID in 1…\(synsets.count): \(line.prefix(40))")
+                throw SupermaskError(file: path, "line \(number + 1) is not a synset ID in 1…\(synsets.count): \(line.escapedForDisplay(limit: 40))")
             }
             let digits = String(number + 1)
             let file = "ILSVRC2012_val_" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits + ".JPEG"
@@ -103,7 +103,7 @@ public enum ValidationLabels {
     static func readSynsets(_ path: String) throws -> [String] {
         let synsets = try lines(of: path).compactMap { $0.split(separator: " ").first.map(String.init) }
         if let duplicate = synsets.firstDuplicate() {
-            throw SupermaskError(file: path, "synset \(duplicate) is listed twice")
+            throw SupermaskError(file: path, "synset \(duplicate.escapedForDisplay(limit: 80)) is listed twice")
         }
         guard !synsets.isEmpty else { throw SupermaskError(file: path, "no synsets") }
         return synsets
@@ -116,7 +116,8 @@ public enum ValidationLabels {
 
     /// The non-empty lines of a text file.
     private static func lines(of path: String) throws -> [String] {
-        let text = String(decoding: try FileBytes.read(path), as: UTF8.self)
+        // ILSVRC2012's labels take 2 MB.
+        let text = String(decoding: try RegularFile.read(path, limit: 256 << 20, what: "a labels file"), as: UTF8.self)
         return text.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.trimmed.isEmpty }
     }
 }

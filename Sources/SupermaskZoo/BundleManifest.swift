@@ -9,6 +9,12 @@ public struct BundleManifest: Decodable {
     public static let formatName = "supermask-demo-bundle"
     /// The only `version` this reader understands.
     public static let formatVersion = 1
+    /// The largest manifest read: the bundled one takes 3 KB.
+    public static let largestFileBytes = 1 << 20
+    /// The most test images a bundle may hold: ten times MNIST's test split, a few seconds per model.
+    public static let maxImages = 100_000
+    /// The most models a bundle may list: each is loaded and evaluated (twice for a subnetwork).
+    public static let maxModels = 16
 
     public var format: String
     public var version: Int
@@ -76,8 +82,24 @@ extension BundleManifest {
     /// Reads and checks `manifest.json` in `directory`: format and version, the files it names exist, counts in range.
     public static func load(directory: URL) throws -> BundleManifest {
         let path = directory.appendingPathComponent("manifest.json").path
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw SupermaskError(file: path, FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file: the bundle has no manifest")
+        let bytes: [UInt8]
+        do {
+            bytes = try RegularFile.read(path, limit: largestFileBytes, what: "a manifest")
+        } catch let error as SupermaskError where error.message == "no such file" {
+            throw SupermaskError(file: path, "no such file: the bundle has no manifest")
+        }
+        do {
+            return try parse(Data(bytes), directory: directory)
+        } catch let error as SupermaskError {
+            throw error.inFile(path)
+        }
+    }
+
+    /// The manifest in `data`, checked as `load` checks it, with the files it names looked up in `directory`;
+    /// errors name no file.
+    public static func parse(_ data: Data, directory: URL) throws -> BundleManifest {
+        guard data.count <= largestFileBytes else {
+            throw SupermaskError("\(data.count) bytes, more than the \(largestFileBytes) a manifest may hold")
         }
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
@@ -85,18 +107,16 @@ extension BundleManifest {
             // Format and version first: another kind of file, or a later version, is not reported as a missing field.
             let header = try decoder.decode(Header.self, from: data)
             guard header.format == Self.formatName else {
-                throw SupermaskError(file: path, "format '\(header.format)' is not '\(Self.formatName)'")
+                throw SupermaskError("format '\(header.format.escapedForDisplay(limit: 60))' is not '\(Self.formatName)'")
             }
             guard header.version == Self.formatVersion else {
-                throw SupermaskError(file: path, "version \(header.version) is not supported (this supermask reads version \(Self.formatVersion))")
+                throw SupermaskError("version \(header.version) is not supported (this supermask reads version \(Self.formatVersion))")
             }
             let manifest = try decoder.decode(BundleManifest.self, from: data)
             try manifest.check(directory: directory)
             return manifest
         } catch let error as DecodingError {
-            throw SupermaskError(file: path, error.oneLine)
-        } catch let error as SupermaskError {
-            throw error.inFile(path)
+            throw SupermaskError(error.oneLine.escapedForDisplay(limit: 300))
         }
     }
 
@@ -107,27 +127,34 @@ extension BundleManifest {
     }
 
     private func check(directory: URL) throws {
-        guard dataset.count >= 1 else { throw SupermaskError("dataset count \(dataset.count) is not positive") }
+        guard (1...Self.maxImages).contains(dataset.count) else {
+            throw SupermaskError("dataset count \(dataset.count) is outside 1…\(Self.maxImages)")
+        }
         guard !models.isEmpty else { throw SupermaskError("lists no models") }
+        guard models.count <= Self.maxModels else { throw SupermaskError("lists \(models.count) models, more than \(Self.maxModels)") }
         var files = [dataset.images, dataset.labels]
         for model in models {
+            let name = model.name.escapedForDisplay(limit: 60)
             guard (0...dataset.count).contains(model.pytorch.correct) else {
-                throw SupermaskError("\(model.name): pytorch.correct \(model.pytorch.correct) is outside 0…\(dataset.count)")
+                throw SupermaskError("\(name): pytorch.correct \(model.pytorch.correct) is outside 0…\(dataset.count)")
             }
             if let random = model.pytorch.randomWeightsCorrect, !(0...dataset.count).contains(random) {
-                throw SupermaskError("\(model.name): pytorch.random_weights_correct \(random) is outside 0…\(dataset.count)")
+                throw SupermaskError("\(name): pytorch.random_weights_correct \(random) is outside 0…\(dataset.count)")
             }
             guard Architecture.named(model.architecture) != nil else {
-                throw SupermaskError("\(model.name): architecture '\(model.architecture)' is not one of \(Architecture.catalogueNames)")
+                throw SupermaskError("\(name): architecture '\(model.architecture.escapedForDisplay(limit: 60))' is not one of \(Architecture.catalogueNames)")
             }
-            guard model.keep > 0, model.keep <= 1 else { throw SupermaskError("\(model.name): keep \(model.keep) is outside (0, 1]") }
+            guard model.keep > 0, model.keep <= 1 else { throw SupermaskError("\(name): keep \(model.keep) is outside (0, 1]") }
             files.append(model.file)
         }
         for file in files {
             // Files are named relative to the bundle, never elsewhere.
-            guard !file.isEmpty, !file.contains("/") else { throw SupermaskError("file name '\(file)' is not a plain name inside the bundle") }
+            let shown = file.escapedForDisplay(limit: 60)
+            guard !file.isEmpty, !file.contains("/"), file != ".", file != ".." else {
+                throw SupermaskError("file name '\(shown)' is not a plain name inside the bundle")
+            }
             guard FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path) else {
-                throw SupermaskError("names \(file), which is not in \(directory.path)")
+                throw SupermaskError("names \(shown), which is not in \(directory.path)")
             }
         }
     }

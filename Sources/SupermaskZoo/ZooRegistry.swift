@@ -25,9 +25,8 @@ public struct ZooRegistry: Codable, Sendable {
 
     /// Reads and checks the registry at `path`; any problem is one error naming the file.
     public static func load(path: String) throws -> ZooRegistry {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw SupermaskError(file: path, "cannot read the zoo registry")
-        }
+        // The registry lists a few dozen models in a few KB.
+        let data = Data(try RegularFile.read(path, limit: 16 << 20, what: "a zoo registry"))
         var registry: ZooRegistry
         do {
             registry = try JSONDecoder().decode(ZooRegistry.self, from: data)

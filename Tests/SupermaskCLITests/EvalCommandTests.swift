@@ -7,6 +7,13 @@ import Testing
 @Suite struct EvalCommandTests {
     static let vision = CommandRunner.fixtures.appendingPathComponent("vision")
     static let images = ["photo-420.JPEG", "cmyk.JPEG", "gray.JPEG", "png-named.JPEG", "palette.png"]
+    /// File names are chosen by whoever made the dataset: one image and the truncated file get names with a comma,
+    /// quotes, CR, LF and escape sequences, which warnings must show escaped and the CSV must quote (RFC 4180).
+    static let hostileNames = ["palette.png": "palette,\"q\"\r\n\u{1B}[31m.png"]
+    static let truncatedName = "truncated\n\u{1B}[2J.JPEG"
+
+    /// The name an image is stored under in the dataset.
+    static func storedName(_ image: String) -> String { hostileNames[image] ?? image }
 
     /// A 1000-class ImageFolder holding the fixture images in classes 0, 7, 14, … plus a truncated JPEG,
     /// and a ResNet18 checkpoint.
@@ -22,10 +29,10 @@ import Testing
             for (index, name) in EvalCommandTests.images.enumerated() {
                 try FileManager.default.copyItem(
                     atPath: EvalCommandTests.vision.appendingPathComponent(name).path,
-                    toPath: root + String(format: "/val/n%08d/", 7 * index) + name)
+                    toPath: root + String(format: "/val/n%08d/", 7 * index) + EvalCommandTests.storedName(name))
             }
             let jpeg = try Data(contentsOf: EvalCommandTests.vision.appendingPathComponent("photo-444.JPEG"))
-            try jpeg.prefix(jpeg.count / 2).write(to: URL(fileURLWithPath: root + "/val/n00000999/truncated.JPEG"))
+            try jpeg.prefix(jpeg.count / 2).write(to: URL(fileURLWithPath: root + "/val/n00000999/" + EvalCommandTests.truncatedName))
             model = root + "/resnet18.h5"
             let made = try CommandRunner.run("init", "--arch", "ResNet18", "--init", "signed-constant", "--seed", "11", "-o", model)
             guard made.status == 0 else { throw CocoaError(.fileWriteUnknown) }
@@ -33,8 +40,9 @@ import Testing
 
         func remove() { try? FileManager.default.removeItem(atPath: root) }
 
-        func lines(_ name: String) throws -> [String] {
-            try String(contentsOfFile: root + "/" + name, encoding: .utf8).split(separator: "\n").map(String.init)
+        /// The rows of a CSV file the run wrote.
+        func rows(_ name: String) throws -> [[String]] {
+            EvalCommandTests.parseCSV(try String(contentsOfFile: root + "/" + name, encoding: .utf8))
         }
     }
 
@@ -59,22 +67,23 @@ import Testing
             "--json", setup.root + "/all.json", "--predictions", setup.root + "/all.csv")
         #expect(run.status == 0, "\(run.standardError)")
         #expect(run.standardError.contains("supermask: warning: \(setup.root)/val: 994 of 1000 class folders hold no images"))
-        #expect(run.standardError.contains("supermask: warning: \(setup.root)/val/n00000999/truncated.JPEG: cannot decode JPEG: image file is truncated"))
+        #expect(run.standardError.contains("supermask: warning: \(setup.root)/val/n00000999/truncated\\n\\x1b[2J.JPEG: cannot decode JPEG: image file is truncated"))
+        #expect(!run.standardError.unicodeScalars.contains { $0.value == 0x1B || $0 == "\r" })
         #expect(run.standardError.contains("eval: 6/6 images (100.0%)"))
         #expect(run.standardOutput.contains("images     5, errors 1"), "\(run.standardOutput)")
 
         // The same files through preprocess + infer give the same top-5 lists.
-        let folders = Self.images.enumerated().map { String(format: "n%08d/", 7 * $0.offset) + $0.element }
+        let folders = Self.images.enumerated().map { String(format: "n%08d/", 7 * $0.offset) + Self.storedName($0.element) }
         let batch = setup.root + "/batch.npy"
         let preprocess = try CommandRunner.run(["preprocess"] + folders.map { setup.root + "/val/" + $0 } + ["--output", batch])
         #expect(preprocess.status == 0, "\(preprocess.standardError)")
         let infer = try CommandRunner.run("infer", setup.model, "--input", batch, "--output", setup.root + "/logits.npy")
         #expect(infer.status == 0, "\(infer.standardError)")
         let expected = try top5(inLogits: setup.root + "/logits.npy")
-        let rows = try setup.lines("all.csv")
-        #expect(rows.first == "path,label,pred1,pred2,pred3,pred4,pred5")
-        #expect(rows.dropFirst().map { $0 } == zip(folders, expected).enumerated().map { index, pair in
-            ([pair.0, String(7 * index)] + pair.1.map(String.init)).joined(separator: ",")
+        let rows = try setup.rows("all.csv")
+        #expect(rows.first == ["path", "label", "pred1", "pred2", "pred3", "pred4", "pred5"])
+        #expect(Array(rows.dropFirst()) == zip(folders, expected).enumerated().map { index, pair in
+            [pair.0, String(7 * index)] + pair.1.map(String.init)
         })
 
         // Two shards merge into the whole run's counts; their CSV rows concatenate to the whole run's.
@@ -96,7 +105,7 @@ import Testing
         }
         #expect(whole?["model_sha256"] as? String == merged?["model_sha256"] as? String)
         #expect((whole?["model_sha256"] as? String)?.count == 64)
-        #expect(try setup.lines("0.csv") + setup.lines("1.csv").dropFirst() == rows)
+        #expect(try setup.rows("0.csv") + setup.rows("1.csv").dropFirst() == rows)
     }
 
     @Test func strictStopsAtTheFirstProblem() throws {
@@ -114,5 +123,42 @@ import Testing
         let run = try CommandRunner.run("eval", setup.model, "--data", setup.root)
         #expect(run.status == 1)
         #expect(run.standardError.hasSuffix("supermask: error: \(setup.root)/val: 1001 classes but the model \(setup.model) predicts 1000; class indices would not correspond\n"))
+    }
+
+    /// Rows and fields of RFC 4180 CSV text: quoted fields may hold commas, doubled quotes, CR and LF.
+    static func parseCSV(_ text: String) -> [[String]] {
+        var rows: [[String]] = []
+        var row: [String] = []
+        var field = ""
+        var quoted = false
+        var scalars = text.unicodeScalars.makeIterator()
+        var pending = scalars.next()
+        while let scalar = pending {
+            pending = scalars.next()
+            if quoted {
+                if scalar == "\"" {
+                    if pending == "\"" {
+                        field.unicodeScalars.append("\"")
+                        pending = scalars.next()
+                    } else {
+                        quoted = false
+                    }
+                } else {
+                    field.unicodeScalars.append(scalar)
+                }
+            } else if scalar == "\"" {
+                quoted = true
+            } else if scalar == "," {
+                row.append(field)
+                field = ""
+            } else if scalar == "\n" {
+                row.append(field)
+                rows.append(row)
+                (row, field) = ([], "")
+            } else {
+                field.unicodeScalars.append(scalar)
+            }
+        }
+        return rows
     }
 }

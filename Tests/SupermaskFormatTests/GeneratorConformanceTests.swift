@@ -3,8 +3,8 @@ import SupermaskCore
 import Testing
 @testable import SupermaskFormat
 
-/// The generator against Tests/Fixtures/format, which `supermask init` wrote and tools/tests/test_generator.py
-/// also checks tools/smask_generator.py against: both implementations are pinned to the same bits.
+/// The generator against Tests/Fixtures/format, which `supermask init` wrote and python/tests/test_generator.py
+/// also checks python/src/supermask/generator.py against: both implementations are pinned to the same bits.
 @Suite struct GeneratorConformanceTests {
     struct Expected: Decodable {
         struct Case: Decodable {

@@ -28,17 +28,25 @@ public enum CommandRunner {
     /// The path of the file `name` in Tests/Fixtures.
     public static func fixture(_ name: String) -> String { fixtures.appendingPathComponent(name).path }
 
+    /// The path of the file at `relativePath` from the repository's root (`models/mnist/fc-usc.smask`).
+    public static func repositoryFile(_ relativePath: String) -> String {
+        fixtures.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(relativePath).path
+    }
+
     /// Runs `supermask arguments…`.
     public static func run(_ arguments: String...) throws -> Result {
         try run(arguments)
     }
 
     /// Runs `supermask arguments…` with the test's environment, `COLUMNS=100` (stable help layout), the private
-    /// cache directory, and then `changes` applied (a `nil` value unsets the variable).
-    public static func run(_ arguments: [String], environment changes: [String: String?] = [:]) throws -> Result {
+    /// cache directory, and then `changes` applied (a `nil` value unsets the variable); in `currentDirectory` if given.
+    public static func run(
+        _ arguments: [String], environment changes: [String: String?] = [:], currentDirectory: URL? = nil
+    ) throws -> Result {
         let process = Process()
         process.executableURL = productsDirectory.appendingPathComponent("supermask")
         process.arguments = arguments
+        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         var environment = ProcessInfo.processInfo.environment
         environment["COLUMNS"] = "100"
         environment["XDG_CACHE_HOME"] = cacheDirectory.path

@@ -13,21 +13,24 @@ import Testing
 
     /// Compares every layer the manifest lists (all of them unless `only` names some) and the stream position
     /// after the model: the next 16 draws.
-    private func check(_ testCase: TorchInitManifest.Case, only: Set<String>? = nil) throws {
+    private func check(_ testCase: TorchInitManifest.Case, only: Set<String>? = nil, scores: Bool = true) throws {
         let generator = try testCase.generator()
         guard generator.recipe.profile.isAvailable else { return }
         let expected = Dictionary(uniqueKeysWithValues: testCase.layers.map { ($0.name, $0) })
         #expect(Set(expected.keys) == Set(generator.architecture.convolutions.map(\.name)), "\(testCase)")
         var checked = 0
         for layer in generator.plan.layers where only?.contains(layer.convolution.name) ?? true {
-            let tensors = generator.layer(index: layer.index, [.weights, .scores])
+            let tensors = generator.layer(index: layer.index, scores ? [.weights, .scores] : .weights)
             let name = layer.convolution.name
             let reference = try #require(expected[name])
-            let weights = try #require(tensors.weights), scores = try #require(tensors.scores)
+            let weights = try #require(tensors.weights)
             #expect(weights.firstBits(4) == reference.weight_first, "\(testCase): \(name).weight")
-            #expect(scores.firstBits(4) == reference.scores_first, "\(testCase): \(name).scores")
             #expect(weights.sha256 == reference.weight_sha256, "\(testCase): \(name).weight")
-            #expect(scores.sha256 == reference.scores_sha256, "\(testCase): \(name).scores")
+            if scores {
+                let scores = try #require(tensors.scores)
+                #expect(scores.firstBits(4) == reference.scores_first, "\(testCase): \(name).scores")
+                #expect(scores.sha256 == reference.scores_sha256, "\(testCase): \(name).scores")
+            }
             checked += 1
         }
         #expect(checked == (only?.count ?? testCase.layers.count))
@@ -53,6 +56,17 @@ import Testing
         let cases = TorchInitManifest.cases("cResNet18", unseededOnly: true)
         #expect(cases.count == 4)
         for testCase in cases { try check(testCase) }
+    }
+
+    /// kaiming_uniform, xavier_normal, unsigned_constant, xavier_constant, standard and the two scale_fan configs
+    /// (prune rate 0.5), weights only: their scores are drawn as in every other case.
+    @Test func theBuildersOtherInits() throws {
+        let cases = TorchInitManifest.otherInits
+        #expect(cases.count == 14)
+        #expect(Set(cases.map(\.`init`)) == [
+            "kaiming_uniform", "xavier_normal", "signed_constant", "kaiming_normal", "unsigned_constant", "xavier_constant", "standard",
+        ])
+        for testCase in cases { try check(testCase, scores: false) }
     }
 
     /// The stem, the first downsample (built before its block), a bottleneck's 3×3 and the classifier at the far

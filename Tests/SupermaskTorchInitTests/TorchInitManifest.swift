@@ -9,6 +9,8 @@ struct TorchInitManifest: Decodable {
         var arch: String
         var `init`: String
         var profile: String
+        var prune_rate: Double
+        var scale_fan: Bool
         var torch_seed: String
         var seed_argument: UInt64?
         var torch_version: String
@@ -17,7 +19,7 @@ struct TorchInitManifest: Decodable {
         var file: String?
 
         var description: String {
-            "\(arch) \(`init`) \(profile) seed \(torch_seed)\(seed_argument == nil ? " (unseeded)" : "") torch \(torch_version)"
+            "\(arch) \(`init`)\(scale_fan ? " scale_fan \(prune_rate)" : "") \(profile) seed \(torch_seed)\(seed_argument == nil ? " (unseeded)" : "") torch \(torch_version)"
         }
 
         func recipe() throws -> TorchSeedRecipe {
@@ -25,7 +27,8 @@ struct TorchInitManifest: Decodable {
                   let initialisation = TorchInitialisation(name: `init`) else {
                 throw SupermaskError("manifest case \(self) names an unknown seed, profile or init")
             }
-            return TorchSeedRecipe(seed: seed, profile: profile, initialisation: initialisation)
+            return TorchSeedRecipe(
+                seed: seed, profile: profile, initialisation: initialisation, scaleFanPruneRate: scale_fan ? prune_rate : nil)
         }
 
         func generator() throws -> TorchSeedGenerator {
@@ -55,9 +58,20 @@ struct TorchInitManifest: Decodable {
         return try? JSONDecoder().decode(TorchInitManifest.self, from: data)
     }()
 
-    /// The cases for `arch`, optionally only those whose runs were unseeded (`--seed` absent).
+    /// The cases for `arch` with one of the released inits (the `usc` and `ukn` configs), optionally only those
+    /// whose runs were unseeded (`--seed` absent).
     static func cases(_ arch: String, unseededOnly: Bool = false) -> [Case] {
-        (shared?.cases ?? []).filter { $0.arch == arch && $0.file == nil && (!unseededOnly || $0.seed_argument == nil) }
+        (shared?.cases ?? []).filter {
+            $0.arch == arch && $0.file == nil && !$0.scale_fan && ["signed_constant", "kaiming_normal"].contains($0.`init`)
+                && (!unseededOnly || $0.seed_argument == nil)
+        }
+    }
+
+    /// The Conv4 cases of the builder's other inits and of `scale_fan`.
+    static var otherInits: [Case] {
+        (shared?.cases ?? []).filter {
+            $0.arch == "Conv4" && ($0.scale_fan || !["signed_constant", "kaiming_normal"].contains($0.`init`))
+        }
     }
 }
 

@@ -47,6 +47,7 @@ import SupermaskEngine
             case .imageFailed(let path, let problem): failures.append("\(URL(fileURLWithPath: path).lastPathComponent): \(problem)")
             case .classified(let rows): predictions += rows
             case .progress: reports += 1
+            case .imageWarning(let path, let warning): failures.append("unexpected warning \(path): \(warning)")
             }
         }
         #expect(failures.count == 3)
@@ -71,6 +72,33 @@ import SupermaskEngine
             try EvaluationPipeline.run(dataset.images[...], engine: try TinyModel.engine(), settings: settings) { _ in }
         }
         #expect(error.file?.hasSuffix("truncated.JPEG") == true)
+    }
+
+    /// An image above the warning level is classified with a warning; --strict stops at it. A limit of 50,000
+    /// pixels puts the 120×80 and 90×120 fixtures (9,600 and 10,800) under it and 500×375 above.
+    @Test func imagesAboveTheWarningLevelWarnAndStrictStopsAtThem() throws {
+        let folders = try DatasetFolders()
+        defer { folders.remove() }
+        try folders.imageFolder(classes: 10, images: ["photo-420.JPEG"])
+        try folders.write(try Data(contentsOf: URL(fileURLWithPath: VisionFixtures.path("photo-420.JPEG"))), to: "val/n00000001/again.JPEG")
+        let dataset = try ImageDataset.open(folders.root)
+        var settings = Self.settings
+        settings.limits = ImageLimits(maxPixels: 5_000, maxJPEGScans: 100)
+        var warnings: [String] = []
+        let result = try EvaluationPipeline.run(dataset.images[...], engine: try TinyModel.engine(), settings: settings) { event in
+            if case .imageWarning(_, let warning) = event { warnings.append(warning) }
+        }
+        #expect(result.tally.images == 2 && result.tally.errors == 0)
+        #expect(warnings == Array(repeating: "image of 120×80 = 9,600 pixels exceeds --max-image-pixels 5,000 (Pillow's decompression bomb warning); decoding it anyway", count: 2))
+        settings.strict = true
+        let error = try #require(throws: SupermaskError.self) {
+            try EvaluationPipeline.run(dataset.images[...], engine: try TinyModel.engine(), settings: settings) { _ in }
+        }
+        #expect(error.file == dataset.images[0].path)
+        settings.limits = ImageLimits(maxPixels: 4_000, maxJPEGScans: 100)
+        settings.strict = false
+        let refused = try EvaluationPipeline.run(dataset.images[...], engine: try TinyModel.engine(), settings: settings) { _ in }
+        #expect(refused.tally.images == 0 && refused.tally.errors == 2)
     }
 
     @Test func mergedShardsEqualOneRun() throws {

@@ -100,7 +100,7 @@ import Testing
 
         let noRegistry = try CommandRunner.run(["zoo", "--registry", bed.root.appendingPathComponent("none.json").path])
         #expect(noRegistry.status == 1)
-        #expect(noRegistry.standardError == "supermask: error: \(bed.root.appendingPathComponent("none.json").path): cannot read the zoo registry\n")
+        #expect(noRegistry.standardError == "supermask: error: \(bed.root.appendingPathComponent("none.json").path): no such file\n")
     }
 
     @Test func theDefaultDownloadDirectoryHonoursXDGCacheHome() throws {
@@ -145,6 +145,7 @@ private func grouped(_ value: Int) -> String {
               --dir <dir>             The download directory (default: $XDG_CACHE_HOME/supermask/zoo, else
                                       ~/.cache/supermask/zoo).
               --json                  Print the listing as one JSON document.
+              --version               Show the version.
               -h, --help              Show help information.
 
 
@@ -175,6 +176,7 @@ private func grouped(_ value: Int) -> String {
                                       ~/.cache/supermask/zoo).
               --no-convert            Only download and check size and SHA-256: no conversion, so no structure
                                       check.
+              --version               Show the version.
               -h, --help              Show help information.
 
 

@@ -29,33 +29,40 @@ struct Demo: ParsableCommand {
         try reportingErrors {
             let directory = try DemoBundleLocation.resolve(explicit: bundle)
             let manifest = try BundleManifest.load(directory: directory)
-            // Labels must name a class of every model (the manifest's architectures are known to the catalogue).
-            let classCount = manifest.models.compactMap { Architecture.named($0.architecture)?.classCount }.min() ?? 0
-            let testSet = try loadTestSet(manifest.dataset, directory: directory, classCount: classCount)
-            let models = try manifest.models.map { entry in
-                try DemoReport.ModelResult(entry: entry, directory: directory, testSet: testSet, makeEngine: engineOptions.makeEngine)
-            }
+            // Every model is loaded and checked first, so that the test split's header can be checked against
+            // them before its images are decompressed.
+            let bundled = try manifest.models.map { try DemoModel(entry: $0, directory: directory) }
+            // Labels must name a class of every model.
+            let classCount = bundled.map(\.model.architecture.classCount).min() ?? 0
+            let testSet = try loadTestSet(manifest.dataset, directory: directory, classCount: classCount, models: bundled)
+            let models = try bundled.map { try DemoReport.ModelResult($0, testSet: testSet, makeEngine: engineOptions.makeEngine) }
             let agrees = models.allSatisfy { $0.accuracy.agreesWithPyTorch != false && $0.randomWeights?.agreesWithPyTorch != false }
             let report = DemoReport(
                 bundle: directory.path,
                 dataset: .init(name: manifest.dataset.name, split: manifest.dataset.split, images: testSet.labels.count, source: manifest.dataset.source),
                 models: models, agreesWithPyTorch: agrees, threads: engineOptions.threads,
                 seconds: Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9)
-            if json { try printJSON(report) } else { print(report.text) }
+            let manifestPath = directory.appendingPathComponent("manifest.json").path
+            if json { try printJSON(report, about: manifestPath) } else { print(report.text) }
             if !agrees {
-                throw SupermaskError(file: directory.appendingPathComponent("manifest.json").path,
-                                     "supermask's counts differ from PyTorch's; this is a bug in supermask, please report it")
+                throw SupermaskError(file: manifestPath, "supermask's counts differ from PyTorch's; this is a bug in supermask, please report it")
             }
         }
     }
 
-    /// The test split, checked against the manifest's count, normalised as torchvision does.
-    private func loadTestSet(_ dataset: BundleManifest.Dataset, directory: URL, classCount: Int) throws -> DemoTestSet {
+    /// The test split: its header checked against the manifest's count and every model's input before the images
+    /// are decompressed, then normalised batch by batch as torchvision does.
+    private func loadTestSet(
+        _ dataset: BundleManifest.Dataset, directory: URL, classCount: Int, models: [DemoModel]
+    ) throws -> DemoTestSet {
         let imagesPath = directory.appendingPathComponent(dataset.images).path
         let images = try LabelledImages.load(
-            images: imagesPath, labels: directory.appendingPathComponent(dataset.labels).path, classCount: classCount)
-        guard images.count == dataset.count else {
-            throw SupermaskError(file: imagesPath, "holds \(grouped(images.count)) images, the manifest says \(grouped(dataset.count))")
+            images: imagesPath, labels: directory.appendingPathComponent(dataset.labels).path, classCount: classCount
+        ) { count, rows, columns in
+            guard count == dataset.count else {
+                throw SupermaskError("holds \(grouped(count)) images, the manifest says \(grouped(dataset.count))")
+            }
+            for model in models { try model.checkInput(rows: rows, columns: columns) }
         }
         let normalization: GreyscaleNormalization
         do {

@@ -13,8 +13,8 @@ enum EngineKind: String, ExpressibleByArgument, CaseIterable {
 
 /// How a command that runs a model runs it.
 struct EngineOptions: ParsableArguments {
-    @Option(help: "Threads to use (default: all cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads to use, 1…\(EngineThreads.maximum) (default: all cores).")
+    var threads: Int = EngineThreads.clamped(ProcessInfo.processInfo.activeProcessorCount)
 
     @Option(help: "The engine: fast (planned, sparse kernels) or reference (the plain oracle).")
     var engine: EngineKind = .fast
@@ -22,28 +22,48 @@ struct EngineOptions: ParsableArguments {
     @Flag(help: "Time every layer's kernel candidates afresh instead of using ~/.cache/supermask/kernel-choices.json.")
     var noKernelCache = false
 
+    /// The most images a command runs per engine call (`--batch-size`); the activation limits bound it further.
+    static let maximumBatchSize = 65_536
+
     func validate() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        try Self.validateThreads(threads, option: "--threads")
     }
 
-    /// The engine that runs `model` with these options.
+    /// Refuses a thread count outside 1…`EngineThreads.maximum`, naming the option.
+    static func validateThreads(_ threads: Int, option: String) throws {
+        guard (1...EngineThreads.maximum).contains(threads) else {
+            throw ValidationError("\(option) must be in 1…\(EngineThreads.maximum), not \(threads)")
+        }
+    }
+
+    /// Refuses a batch size outside 1…`maximumBatchSize`, naming the option.
+    static func validateBatchSize(_ batchSize: Int, option: String) throws {
+        guard (1...maximumBatchSize).contains(batchSize) else {
+            throw ValidationError("\(option) must be in 1…\(maximumBatchSize), not \(batchSize)")
+        }
+    }
+
+    /// The engine that runs `model` with these options and the standard limits.
     func makeEngine(for model: Model) -> any InferenceEngine {
-        makeEngine(for: model, threads: threads)
+        makeEngine(for: model, limits: .standard)
     }
 
-    /// The engine that runs `model` with these options on `threads` threads (commands that sweep thread counts).
-    func makeEngine(for model: Model, threads: Int) -> any InferenceEngine {
-        Self.makeEngine(engine, for: model, threads: threads, kernelCache: !noKernelCache)
+    /// The engine that runs `model` with these options, refusing inputs beyond `limits`.
+    func makeEngine(for model: Model, limits: ModelLimits) -> any InferenceEngine {
+        Self.makeEngine(engine, for: model, threads: threads, kernelCache: !noKernelCache, limits: limits)
     }
 
-    /// An engine of `kind` for `model` on `threads` threads; `kernelCache` lets the fast engine reuse timings.
-    static func makeEngine(_ kind: EngineKind, for model: Model, threads: Int, kernelCache: Bool) -> any InferenceEngine {
+    /// An engine of `kind` for `model` on `threads` threads within `limits`; `kernelCache` lets the fast engine
+    /// reuse timings.
+    static func makeEngine(_ kind: EngineKind, for model: Model, threads: Int, kernelCache: Bool,
+                           limits: ModelLimits) -> any InferenceEngine {
         switch kind {
         case .reference:
-            return ReferenceForward(model: model, threads: threads)
+            return ReferenceForward(model: model, threads: threads, limits: limits)
         case .fast:
             let cache = kernelCache ? KernelChoiceCache() : nil
-            return FastEngine(model: model, options: .init(threads: threads, kernelSelection: .measured(cache: cache)))
+            return FastEngine(model: model, options: .init(
+                threads: threads, kernelSelection: .measured(cache: cache), limits: limits))
         }
     }
 }

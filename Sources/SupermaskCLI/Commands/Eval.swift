@@ -25,7 +25,7 @@ struct Eval: ParsableCommand {
     @Option(help: "The synset list in devkit ID order (one wnid per line, first word), for --labels ground truth.")
     var synsets: String?
 
-    @Option(help: "Images per model call.")
+    @Option(help: "Images per model call (at most \(Eval.largestBatchSize)).")
     var batchSize: Int = 32
 
     @Option(help: "Evaluate only the first N images (in dataset order).")
@@ -34,7 +34,7 @@ struct Eval: ParsableCommand {
     @Option(help: "Evaluate slice I of N (0-based) of the dataset, e.g. 3/8; merge the records with `supermask merge`.")
     var shard: String = "0/1"
 
-    @Option(help: "Threads that decode and preprocess images.")
+    @Option(help: "Threads that decode and preprocess images (at most \(Eval.largestDecodeThreads)).")
     var decodeThreads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount / 4)
 
     @Flag(help: "Stop at the first image that cannot be read, or the first dataset warning, instead of going on.")
@@ -46,11 +46,22 @@ struct Eval: ParsableCommand {
     @Option(help: "Write path,label,pred1,…,pred5 per image, in dataset order, to this CSV file.")
     var predictions: String?
 
+    @OptionGroup var imageLimits: ImageLimitOptions
+
     @OptionGroup var engineOptions: EngineOptions
 
+    /// A batch of 1024 ImageNet crops is 617 MB of float32, and `--decode-threads` + 1 batches are in flight.
+    static let largestBatchSize = 1024
+    /// Each decoding thread holds one image at a time, at most about 1 GB at the default limits.
+    static let largestDecodeThreads = 64
+
     func validate() throws {
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-        guard decodeThreads >= 1 else { throw ValidationError("--decode-threads must be at least 1") }
+        guard (1...Self.largestBatchSize).contains(batchSize) else {
+            throw ValidationError("--batch-size must be in 1…\(Self.largestBatchSize), not \(batchSize)")
+        }
+        guard (1...Self.largestDecodeThreads).contains(decodeThreads) else {
+            throw ValidationError("--decode-threads must be in 1…\(Self.largestDecodeThreads), not \(decodeThreads)")
+        }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if synsets != nil && labels == nil { throw ValidationError("--synsets goes with --labels") }
         do { _ = try Shard(parsing: shard) } catch let error as SupermaskError { throw ValidationError(error.message) }
@@ -62,23 +73,33 @@ struct Eval: ParsableCommand {
             let dataset = try ImageDataset.open(data, labels: try labelSource())
             for warning in dataset.warnings {
                 if strict { throw SupermaskError(file: dataset.folder, warning) }
-                printError("supermask: warning: \(dataset.folder): \(warning)")
+                printError("supermask: warning: \(dataset.folder.escapedForDisplay()): \(warning.withControlCharactersEscaped)")
             }
             let model = try modelOptions.load()
             try dataset.checkClassCount(model.architecture.classCount, model: modelOptions.model)
             let facts = try ModelFacts(model: model, file: modelOptions.model)
             let images = dataset.selection(limit: limit, shard: shard)
-            let settings = EvaluationSettings(batchSize: batchSize, decodeThreads: decodeThreads, strict: strict)
+            let settings = EvaluationSettings(
+                batchSize: batchSize, decodeThreads: decodeThreads, strict: strict, limits: try imageLimits.limits())
+            let crop = settings.transform.cropSize
+            do {
+                try modelOptions.limits.checkBatch(images: batchSize, imageShape: [3, crop, crop], for: model.architecture)
+            } catch let error as SupermaskError {
+                throw error.inFile(modelOptions.model)
+            }
 
             let csv = try predictions.map { try PredictionsWriter(path: $0, folder: dataset.folder) }
             var progressLine = ProgressLine()
             let progress = try EvaluationPipeline.run(
-                images, engine: engineOptions.makeEngine(for: model), settings: settings
+                images, engine: engineOptions.makeEngine(for: model, limits: modelOptions.limits), settings: settings
             ) { event in
                 switch event {
                 case .imageFailed(let path, let problem):
                     progressLine.interrupt()
-                    printError("supermask: warning: \(path): \(problem) (counted under errors)")
+                    printError("supermask: warning: \(path.escapedForDisplay()): \(problem.withControlCharactersEscaped) (counted under errors)")
+                case .imageWarning(let path, let warning):
+                    progressLine.interrupt()
+                    printError("supermask: warning: \(path.escapedForDisplay()): \(warning.withControlCharactersEscaped)")
                 case .classified(let rows):
                     csv?.write(rows)
                 case .progress(let progress):

@@ -59,7 +59,7 @@ struct Export: ParsableCommand {
             }
             let (bytes, statistics) = try ContainerWriter.encode(
                 model, mode: choice.mode, generator: choice.generator, torchSeed: torchRecord)
-            if choice.mode.isLossless { try verifyRoundTrip(bytes, of: model) }
+            if choice.mode.isLossless { try verifyRoundTrip(bytes, of: model, limits: modelOptions.limits) }
             if requested == nil { try suggestTorchSeed(model, profile: profile, than: bytes.count) }
             guard FileManager.default.createFile(atPath: output, contents: Data(bytes)) else {
                 throw SupermaskError(file: output, "cannot write the file")
@@ -107,8 +107,8 @@ struct Export: ParsableCommand {
     }
 
     /// Reads the container back and checks masks and used weights bit for bit, so a lossless export is proven.
-    private func verifyRoundTrip(_ bytes: [UInt8], of model: Model) throws {
-        let loaded = try ContainerReader.decode(bytes).model
+    private func verifyRoundTrip(_ bytes: [UInt8], of model: Model, limits: ModelLimits) throws {
+        let loaded = try ContainerReader.decode(bytes, limits: limits).model
         for convolution in model.architecture.convolutions {
             let before = model.parameters(of: convolution), after = loaded.parameters(of: convolution)
             let same = before.mask == after.mask

@@ -22,14 +22,14 @@ struct Infer: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let model = try modelOptions.load()
-            let batch = try NPY.read(contentsOf: input)
+            let batch = try NPY.read(contentsOf: input, maximumElementCount: modelOptions.limits.batchActivations)
             if let bad = batch.scalars.firstIndex(where: { !$0.isFinite }) {
                 throw SupermaskError(file: input, "input holds \(batch.scalars[bad]) at flat index \(bad); inputs must be finite")
             }
             let start = DispatchTime.now()
             let logits: Tensor
             do {
-                logits = try engineOptions.makeEngine(for: model).logits(for: batch)
+                logits = try engineOptions.makeEngine(for: model, limits: modelOptions.limits).logits(for: batch)
             } catch let error as SupermaskError {
                 throw error.inFile(input)
             }

@@ -19,7 +19,11 @@ struct Inspect: ParsableCommand {
                 model: try modelOptions.load(), file: modelOptions.model,
                 keptOnly: ContainerReader.isContainer(path: modelOptions.model))
             if json {
-                try printJSON(report)
+                for key in report.nonFiniteMetadataKeys {
+                    let value = report.metadata[key]?.description ?? ""
+                    printError("supermask: warning: \(modelOptions.model.escapedForDisplay()): metadata \(key.escapedForDisplay(limit: 80)) is \(value), written as null (JSON has no NaN or infinity)")
+                }
+                try printJSON(report, about: modelOptions.model)
             } else {
                 print(report.text)
             }

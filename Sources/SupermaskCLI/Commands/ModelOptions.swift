@@ -14,7 +14,12 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Fraction of each layer's weights to keep, in (0, 1] (the released models use 0.3).")
     var keep: Double?
 
-    /// Loads the model with the overrides applied.
+    @OptionGroup var limitOptions: LimitOptions
+
+    /// The bounds the model (and the inputs it is run on) must stay within.
+    var limits: ModelLimits { limitOptions.limits }
+
+    /// Loads the model with the overrides applied, validated within the limits.
     func load() throws -> Model {
         if model.hasSuffix(".pth") || model.hasSuffix(".pt") {
             throw SupermaskError(file: model, "a PyTorch checkpoint; convert it first: python3 tools/pth2h5.py \(model) OUT.h5")
@@ -23,9 +28,9 @@ struct ModelOptions: ParsableArguments {
             guard arch == nil, keep == nil else {
                 throw SupermaskError(file: model, "a .smask container stores its architecture and masks; --arch and --keep do not apply")
             }
-            return try ContainerReader.load(path: model).model
+            return try ContainerReader.load(path: model, limits: limits).model
         }
-        var options = CheckpointImporter.Options()
+        var options = CheckpointImporter.Options(limits: limits)
         if let arch {
             guard let architecture = Architecture.named(arch) else {
                 throw SupermaskError("unknown architecture '\(arch)'; known: \(Architecture.catalogueNames)")

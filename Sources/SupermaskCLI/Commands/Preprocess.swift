@@ -19,37 +19,42 @@ struct Preprocess: ParsableCommand {
     @Option(help: "Where to write the batch: a '<f4' .npy array [N, 3, crop, crop].")
     var output: String
 
-    @Option(help: "Length the shorter side is resized to.")
+    @Option(help: "Length the shorter side is resized to (at most \(ImageNetTransform.largestSide)).")
     var resize: Int = 256
 
-    @Option(help: "Side of the square center crop.")
+    @Option(help: "Side of the square center crop (at most --resize).")
     var crop: Int = 224
+
+    @OptionGroup var imageLimits: ImageLimitOptions
 
     func validate() throws {
         guard !images.isEmpty else { throw ValidationError("give at least one image") }
-        guard resize >= 1, crop >= 1 else { throw ValidationError("--resize and --crop must be positive") }
+        do { _ = try transform() } catch let error as SupermaskError { throw ValidationError(error.message) }
+    }
+
+    private func transform() throws -> ImageNetTransform {
+        try ImageNetTransform.imageNetValidation.withSizes(resizeShorterSide: resize, cropSize: crop)
     }
 
     func run() throws {
         try reportingErrors {
-            var transform = ImageNetTransform.imageNetValidation
-            transform = ImageNetTransform(
-                resizeShorterSide: resize, cropSize: crop, mean: transform.mean, standardDeviation: transform.standardDeviation)
+            let transform = try transform()
+            let limits = try imageLimits.limits()
             let start = DispatchTime.now()
-            var scalars: [Float] = []
-            scalars.reserveCapacity(images.count * transform.elementCount)
-            for path in images {
-                let image = try ImageDecoder.decode(contentsOf: path)
-                do {
-                    scalars += try transform.apply(to: image)
-                } catch let error as SupermaskError {
-                    throw error.inFile(path)
+            var scalars = [Float](repeating: 0, count: images.count * transform.elementCount)
+            try scalars.withUnsafeMutableBufferPointer { buffer in
+                for (index, path) in images.enumerated() {
+                    let slot = UnsafeMutableBufferPointer(
+                        rebasing: buffer[(index * transform.elementCount)..<((index + 1) * transform.elementCount)])
+                    for warning in try transform.preprocess(imageAt: path, limits: limits, into: slot) {
+                        printError("supermask: warning: \(path.escapedForDisplay()): \(warning)")
+                    }
                 }
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
             let batch = Tensor(shape: [images.count, 3, crop, crop], scalars: scalars)
             try NPY.write(batch, to: output)
-            print("wrote \(output): \(batch.shape.shapeDescription) float32 from \(images.count) image(s)")
+            print("wrote \(output.escapedForDisplay()): \(batch.shape.shapeDescription) float32 from \(images.count) image(s)")
             // The decode + preprocess rate on one thread, without the file writing.
             print("decoded and preprocessed in \(format(seconds, 3)) s: \(format(Double(images.count) / seconds, 1)) images/s on one thread")
         }

@@ -27,6 +27,8 @@ struct Size: ParsableCommand {
     @Option(help: "Also write the sizes as an SVG bar chart (log scale) to this file.")
     var chart: String?
 
+    @OptionGroup var limitOptions: LimitOptions
+
     func validate() throws {
         guard !models.isEmpty else { throw ValidationError("give a model (.h5 or .smask)") }
         guard compare || models.count == 1 else { throw ValidationError("give one model, or --compare and several") }
@@ -59,12 +61,14 @@ struct Size: ParsableCommand {
             originalBytes = size
         }
         if ContainerReader.isContainer(path: path) {
-            let (model, statistics) = try ContainerReader.load(path: path)
+            let (model, statistics) = try ContainerReader.load(path: path, limits: limitOptions.limits)
             return try SizeReport(model: model, file: path, statistics: statistics, originalBytes: originalBytes)
         }
         var arguments = [path]
         if let keep { arguments += ["--keep", String(keep)] }
-        let model = try ModelOptions.parse(arguments).load()
+        var options = try ModelOptions.parse(arguments)
+        options.limitOptions = limitOptions
+        let model = try options.load()
         return try SizeReport(model: model, file: path, statistics: nil, originalBytes: originalBytes)
     }
 }

@@ -1,15 +1,21 @@
 import ArgumentParser
+import SupermaskHDF5
 
 /// The `supermask` command: inspect and run the subnetworks hidden in randomly weighted networks.
 @main
 struct Supermask: ParsableCommand {
+    /// The release this executable is; written into the files it makes (ONNX's producer_version).
+    static let version = "1.0.0"
+
     static let configuration = CommandConfiguration(
         commandName: "supermask",
         abstract: "Inspect and run edge-popup supermasks (What's Hidden in a Randomly Weighted Neural Network?).",
+        version: version,
         subcommands: [
             Inspect.self,
             Infer.self,
             Export.self,
+            Convert.self,
             RecoverSeed.self,
             Init.self,
             Size.self,
@@ -20,6 +26,14 @@ struct Supermask: ParsableCommand {
             Zoo.self,
             Fetch.self,
             Demo.self,
+            ReadHDF5.self,
         ]
     )
+
+    /// Reads `.h5` files through a child process of this executable (the hidden `read-hdf5-child`) before any
+    /// command runs, so that libhdf5 never runs in this process.
+    static func main() {
+        HDF5Isolation.current = .childProcess(.sameExecutable(subcommand: ReadHDF5.commandName))
+        main(nil)
+    }
 }

@@ -2,7 +2,40 @@ import Foundation
 
 extension DemoReport {
     /// The report as `supermask demo` prints it: what the reader is looking at, then accuracy, sparsity and size.
-    var text: String {
+    /// Every string from the bundle (manifest names, architectures, layer names) is shown escaped and shortened.
+    var text: String { escapedForDisplay.unescapedText }
+
+    /// This report with every string that came from the bundle's files escaped and shortened for a terminal.
+    private var escapedForDisplay: DemoReport {
+        func shown(_ text: String) -> String { text.escapedForDisplay(limit: 60) }
+        var copy = self
+        copy.bundle = bundle.escapedForDisplay()
+        copy.dataset.name = shown(dataset.name)
+        copy.dataset.split = shown(dataset.split)
+        copy.dataset.source = dataset.source.map(shown)
+        copy.models = models.map { model in
+            var model = model
+            model.name = shown(model.name)
+            model.file = shown(model.file)
+            model.architecture = shown(model.architecture)
+            model.initialisation = shown(model.initialisation)
+            if var training = model.training {
+                training.torch = training.torch.map(shown)
+                training.optimizer = training.optimizer.map(shown)
+                model.training = training
+            }
+            model.layers = model.layers.map { layer in
+                var layer = layer
+                layer.name = shown(layer.name)
+                return layer
+            }
+            return model
+        }
+        return copy
+    }
+
+    /// The text of a report whose strings are already safe to print.
+    private var unescapedText: String {
         var lines = ["supermask demo: \(dataset.name) \(dataset.split) split, \(grouped(dataset.images)) images (\(bundle))", ""]
         lines += introduction
         lines.append("")

@@ -84,14 +84,45 @@ struct DemoReport: Encodable {
     }
 }
 
-extension DemoReport.ModelResult {
-    /// Loads, checks and evaluates one bundled model; `makeEngine` builds the engine that runs it.
-    init(entry: BundleManifest.Entry, directory: URL, testSet: DemoTestSet,
-         makeEngine: (Model) -> any InferenceEngine) throws {
-        let path = directory.appendingPathComponent(entry.file).path
-        let (model, statistics) = try ContainerReader.load(path: path)
-        try Self.check(model, statistics: statistics, against: entry, testSet: testSet, path: path)
+/// A bundled model loaded and checked against its manifest entry, before any image is read.
+struct DemoModel {
+    var entry: BundleManifest.Entry
+    var path: String
+    var model: Model
+    var statistics: ContainerStatistics
 
+    /// Loads `entry`'s file from `directory`: it must be the model the manifest describes.
+    init(entry: BundleManifest.Entry, directory: URL) throws {
+        self.entry = entry
+        path = directory.appendingPathComponent(entry.file).path
+        (model, statistics) = try ContainerReader.load(path: path)
+        guard Architecture.named(entry.architecture)?.name == model.architecture.name else {
+            throw SupermaskError(
+                file: path,
+                "holds a \(model.architecture.name.escapedForDisplay(limit: 80)) network, the manifest says \(entry.architecture.escapedForDisplay(limit: 80))")
+        }
+        let usesSeed = statistics.layers.contains { $0.weightMode == .seed }
+        if usesSeed, let seed = entry.seed, let stored = model.metadata.first(where: { $0.key == "seed" })?.value,
+           stored != .integer(seed) {
+            throw SupermaskError(file: path, "holds weights of seed \(stored.description.escapedForDisplay(limit: 80)), the manifest says \(seed)")
+        }
+    }
+
+    /// Throws unless the model takes the test split's images of `rows` × `columns` (known from its header, before
+    /// the images are decompressed).
+    func checkInput(rows: Int, columns: Int) throws {
+        do {
+            try model.architecture.validateInput(shape: [DemoTestSet.batchSize, 1, rows, columns])
+        } catch let error as SupermaskError {
+            throw SupermaskError("images of \(rows)×\(columns) do not fit \(entry.file.escapedForDisplay(limit: 80)): \(error.message)")
+        }
+    }
+}
+
+extension DemoReport.ModelResult {
+    /// Evaluates one bundled model on the test split; `makeEngine` builds the engine that runs it.
+    init(_ bundled: DemoModel, testSet: DemoTestSet, makeEngine: (Model) -> any InferenceEngine) throws {
+        let (entry, model, statistics) = (bundled.entry, bundled.model, bundled.statistics)
         func engine(for model: Model) -> any InferenceEngine {
             PixelBatchedEngine(model: model, batchSize: DemoTestSet.batchSize, makeEngine: makeEngine) ?? makeEngine(model)
         }
@@ -109,7 +140,7 @@ extension DemoReport.ModelResult {
             randomWeights = nil
         }
 
-        let inspection = InspectReport(model: model, file: path)
+        let inspection = InspectReport(model: model, file: bundled.path)
         name = entry.name
         file = entry.file
         kind = entry.kind
@@ -121,21 +152,5 @@ extension DemoReport.ModelResult {
         totals = inspection.totals
         size = DemoReport.Size(model: model, statistics: statistics)
         training = entry.training
-    }
-
-    /// The file must be the model the manifest describes, and fit the test split.
-    private static func check(_ model: Model, statistics: ContainerStatistics, against entry: BundleManifest.Entry,
-                              testSet: DemoTestSet, path: String) throws {
-        guard Architecture.named(entry.architecture)?.name == model.architecture.name else {
-            throw SupermaskError(file: path, "holds a \(model.architecture.name) network, the manifest says \(entry.architecture)")
-        }
-        if let batch = testSet.batches.first {
-            do { try model.architecture.validateInput(shape: batch.shape) } catch let error as SupermaskError { throw error.inFile(path) }
-        }
-        let usesSeed = statistics.layers.contains { $0.weightMode == .seed }
-        if usesSeed, let seed = entry.seed, let stored = model.metadata.first(where: { $0.key == "seed" })?.value,
-           stored != .integer(seed) {
-            throw SupermaskError(file: path, "holds weights of seed \(stored), the manifest says \(seed)")
-        }
     }
 }

@@ -1,3 +1,4 @@
+import SupermaskCore
 import SupermaskVision
 
 /// The closing summary `supermask eval` and `supermask merge` print.
@@ -5,9 +6,12 @@ enum EvalReport {
     /// Lines for a record; `progress` adds where the time went (absent for merged records).
     static func lines(_ record: EvaluationRecord, architecture: String?, progress: EvaluationProgress?) -> [String] {
         var lines: [String] = []
-        let name = architecture.map { "\(record.model) (\($0))" } ?? record.model
+        // Merged records come from JSON files: every string in them is shown escaped.
+        let model = record.model.escapedForDisplay()
+        let name = architecture.map { "\(model) (\($0.escapedForDisplay(limit: 80)))" } ?? model
         lines.append("model      \(name), \(format(record.param_count, 2))M parameters, \(format(100 * record.density, 2))% of weights kept")
-        lines.append("dataset    \(record.dataset), shard\(record.shards.count == 1 ? "" : "s") \(record.shards.joined(separator: ", "))")
+        let shards = record.shards.map { $0.escapedForDisplay(limit: 40) }.joined(separator: ", ")
+        lines.append("dataset    \(record.dataset.escapedForDisplay()), shard\(record.shards.count == 1 ? "" : "s") \(shards)")
         lines.append("top-1      \(format(record.top1, 3))%  (\(record.top1_correct)/\(record.images))")
         lines.append("top-5      \(format(record.top5, 3))%  (\(record.top5_correct)/\(record.images))")
         lines.append("images     \(record.images), errors \(record.errors)")

@@ -5,11 +5,11 @@ extension InspectReport {
     var text: String {
         var lines: [String] = []
         let shape = inputShape.map(String.init).joined(separator: "×")
-        lines.append("model         \(file)")
-        lines.append("architecture  \(architecture) (input \(shape), \(classes) classes)")
+        lines.append("model         \(file.escapedForDisplay())")
+        lines.append("architecture  \(architecture.escapedForDisplay(limit: 80)) (input \(shape), \(classes) classes)")
         if let keep { lines.append("keep          \(keep) of the weights in every masked layer") }
         let shown = ["arch", "epoch", "best_acc1", "best_acc5", "curr_acc1", "source_file", "source_format"]
-        let entries = shown.compactMap { key in metadata[key].map { "\(key) \($0)" } }
+        let entries = shown.compactMap { key in metadata[key].map { "\(key) \($0.description.escapedForDisplay(limit: 80))" } }
         if !entries.isEmpty { lines.append("checkpoint    " + entries.joined(separator: ", ")) }
         if let torchSeed {
             let profile = torchSeed.profile.map { " (profile \($0))" } ?? ""
@@ -21,7 +21,7 @@ extension InspectReport {
         let header = ["layer", "kind", "shape", "params", "kept", "density", "init"]
         let rows = layers.map { layer -> [String] in
             [
-                layer.name, layer.stride > 1 ? "\(layer.kind)/\(layer.stride)" : layer.kind,
+                layer.name.escapedForDisplay(limit: 80), layer.stride > 1 ? "\(layer.kind)/\(layer.stride)" : layer.kind,
                 layer.shape.map(String.init).joined(separator: "×"), grouped(layer.parameters), grouped(layer.kept),
                 percent(layer.density), initialisationText(layer),
             ]
@@ -35,7 +35,7 @@ extension InspectReport {
             lines.append("batch norm: none")
         }
         lines.append(warnings.isEmpty ? "warnings: none" : "warnings:")
-        lines += warnings.map { "  - \($0)" }
+        lines += warnings.map { "  - \(oneLine($0))" }
         return lines.joined(separator: "\n")
     }
 

@@ -139,11 +139,24 @@ extension InspectReport.LayerReport {
     }
 }
 
+extension InspectReport {
+    /// The metadata keys whose value is a NaN or an infinity, which the JSON report holds as null, sorted.
+    var nonFiniteMetadataKeys: [String] {
+        metadata.filter { _, value in
+            if case .real(let number) = value { return !number.isFinite }
+            return false
+        }.keys.sorted()
+    }
+}
+
 extension MetadataValue: Encodable {
+    /// The value as JSON; JSON has no NaN or infinity, so a non-finite real is null (`inspect --json` says so on
+    /// stderr).
     public func encode(to encoder: Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
         case .integer(let value): try container.encode(value)
+        case .real(let value) where !value.isFinite: try container.encodeNil()
         case .real(let value): try container.encode(value)
         case .text(let value): try container.encode(value)
         }

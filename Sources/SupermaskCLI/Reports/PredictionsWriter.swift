@@ -40,8 +40,10 @@ final class PredictionsWriter {
         }
     }
 
-    private static func quoted(_ field: String) -> String {
-        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else { return field }
+    /// RFC 4180: a field holding a comma, a double quote, CR or LF is enclosed in double quotes, its quotes doubled.
+    /// (Scalars, not Characters: "\r\n" is one Character that equals neither "\r" nor "\n".)
+    static func quoted(_ field: String) -> String {
+        guard field.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

@@ -43,7 +43,8 @@ extension SizeReport {
         return "\(mantissa) \(units[unit])"
     }
 
+    /// `text` as XML character data: control characters (which XML 1.0 forbids) escaped and long text cut first.
     private func escaped(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        text.escapedForDisplay(limit: 80).replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 }

@@ -4,8 +4,8 @@ extension SizeReport {
     /// The report as the table `supermask size` prints.
     var text: String {
         var lines = [
-            "model         \(model)",
-            "architecture  \(architecture): \(grouped(weights)) weights, \(grouped(kept)) kept (\(percent(weights == 0 ? 0 : Double(kept) / Double(weights))))",
+            "model         \(model.escapedForDisplay())",
+            "architecture  \(architecture.escapedForDisplay(limit: 80)): \(grouped(weights)) weights, \(grouped(kept)) kept (\(percent(weights == 0 ? 0 : Double(kept) / Double(weights))))",
             "",
         ]
         let rows = representations.map { row in
@@ -33,7 +33,7 @@ func sizeComparisonText(_ reports: [SizeReport]) -> String {
     let rows = reports.map { report -> [String] in
         let release = report.representations.first { $0.id == "fp32-weights-scores" }?.bytes ?? 0
         return [
-            report.model, report.architecture, grouped(report.weights), report.weightMode, megabytes(release),
+            report.model.escapedForDisplay(), report.architecture.escapedForDisplay(limit: 80), grouped(report.weights), report.weightMode, megabytes(release),
             megabytes(report.containerBytes), String(format: "%.2f", report.bound.bytes / 1e6),
             report.containerOverBound.map { String(format: "%.4f", $0) } ?? "—", String(format: "%.1f×", report.releaseOverContainer),
             String(format: "%.3f", 8 * Double(report.containerBytes) / Double(max(report.weights, 1))),
