@@ -140,14 +140,4 @@ public enum TorchSeedSearch {
         if let keep { deviations.append(TorchInitFormulas.reluStandardDeviation(fan: convolution.fanIn, scaleFanPruneRate: keep.value)) }
         return deviations
     }
-
-    /// Finds the seed of `model` among all 2³², or throws saying what was tried: the function `supermask export
-    /// --weights torch-seed` calls when no `--torch-seed` is given.
-    public static func recover(
-        model: Model, threads: Int = defaultThreads, keptOnly: Bool = false, progress: (SeedSearchProgress) -> Void = { _ in }
-    ) throws -> TorchSeedMatch {
-        let report = try search(model: model, threads: threads, keptOnly: keptOnly, progress: progress)
-        guard let match = report.match else { throw SupermaskError(report.notFoundDescription) }
-        return match
-    }
 }

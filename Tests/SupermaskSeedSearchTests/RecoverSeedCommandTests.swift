@@ -104,7 +104,9 @@ import Testing
         }
         let merged = try CommandRunner.run(["recover-seed", "--merge"] + records)
         #expect(merged.status == 1)
-        #expect(merged.standardOutput.hasPrefix("no torch seed in 0-8191 reproduces the weights (8192 seeds tested in 2 shards against the Box–Muller pairs of 'linear.0'"))
+        #expect(merged.standardOutput.isEmpty)
+        #expect(merged.standardError.hasPrefix("supermask: error: \(path): no torch seed in 0-8191 reproduces the weights (8192 seeds tested in 2 shards against the Box–Muller pairs of 'linear.0'"))
+        #expect(merged.standardError.split(separator: "\n").count == 1)
     }
 
     /// Without the seed in the range (and not a shard) the command says what was tried and exits 1.
@@ -112,8 +114,51 @@ import Testing
         let path = try Self.checkpoint("fc-usc-70000.h5", TorchSeedRecipe(seed: 70_000, profile: .torch2AVX2, initialisation: .signedConstant))
         let result = try CommandRunner.run("recover-seed", path, "--range", "0-4095")
         #expect(result.status == 1)
+        #expect(result.standardOutput.isEmpty)
+        #expect(result.standardError.split(separator: "\n").count == 1)
         #expect(result.standardError.contains("supermask: error: \(path): no torch seed in seeds 0-4095 reproduces the weights (4096 seeds tested against the signs of 'linear.0'; avx2: signs kernel, 64 bits)")
             || result.standardError.contains("supermask: error: \(path): no torch seed in seeds 0-4095 reproduces the weights (4096 seeds tested against the signs of 'linear.0'; portable: signs kernel, 64 bits)"))
+    }
+
+    /// With --json the document says what was tried (`"torch_seed": null`), and the exit status and the one error
+    /// line still say that nothing was found.
+    @Test func noSeedInTheRangeAsJSON() throws {
+        let path = try Self.checkpoint("fc-usc-70000.h5", TorchSeedRecipe(seed: 70_000, profile: .torch2AVX2, initialisation: .signedConstant))
+        let result = try CommandRunner.run("recover-seed", path, "--range", "0-4095", "--json")
+        #expect(result.status == 1)
+        let document = try Self.json(result.standardOutput)
+        #expect(document["torch_seed"] is NSNull)
+        #expect(document["candidates"] as? Int == 4096)
+        #expect((document["message"] as? String)?.hasPrefix("no torch seed in seeds 0-4095 reproduces the weights") == true)
+        #expect(result.standardError.split(separator: "\n").count == 1)
+    }
+
+    /// A file that is no model, and a model whose weights say nothing of the seed, are one line each, naming the file.
+    @Test func anOddFileIsOneLine() throws {
+        try FileManager.default.createDirectory(at: Self.directory, withIntermediateDirectories: true)
+        let garbage = Self.directory.appendingPathComponent("garbage.h5").path
+        try Data("not a model\u{1B}[31m\n".utf8).write(to: URL(fileURLWithPath: garbage))
+        let constant = try Self.checkpoint("fc-constant.h5", TorchSeedRecipe(seed: 5, profile: .torch2AVX2, initialisation: .unsignedConstant))
+        for (path, problem) in [(garbage, "not an HDF5 file"), (constant, "a constant init, whose weights carry nothing of the seed")] {
+            let result = try CommandRunner.run("recover-seed", path, "--range", "0-255")
+            #expect(result.status == 1, "\(path)")
+            #expect(result.standardOutput.isEmpty, "\(path)")
+            #expect(result.standardError.hasPrefix("supermask: error: \(path): "), "\(path)")
+            #expect(result.standardError.contains(problem), "\(path)")
+            #expect(result.standardError.split(separator: "\n").count == 1, "\(path)")
+        }
+    }
+
+    /// `export --weights torch-seed` without --torch-seed finds the seed as recover-seed does, and stores it verified.
+    @Test func exportRecoversTheSeedItIsNotGiven() throws {
+        let path = try Self.checkpoint("fc-usc-1234.h5", TorchSeedRecipe(seed: 1234, profile: .torch2AVX2, initialisation: .signedConstant))
+        let container = Self.directory.appendingPathComponent("fc-usc-1234.smask").path
+        let export = try CommandRunner.run("export", path, "-o", container, "--weights", "torch-seed")
+        #expect(export.status == 0, "\(export.standardError)")
+        #expect(export.standardOutput.contains("note: recovered torch seed 1234 in "))
+        #expect(export.standardOutput.contains("weights as torch-seed (torch seed 1234, torch2-avx2, verified) (lossless)"))
+        let inspect = try CommandRunner.run("inspect", container)
+        #expect(inspect.standardOutput.contains("torch seed 1234 (profile torch2-avx2), verified"), "\(inspect.standardOutput)")
     }
 
     @Test func refusesBadArguments() throws {

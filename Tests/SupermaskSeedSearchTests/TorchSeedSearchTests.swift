@@ -79,12 +79,14 @@ import Testing
         #expect(report.notFoundDescription.hasSuffix("parities kernel over 624 of 624 state words, 64 bits)"))
     }
 
-    /// `recover`, the export command's entry point, searches from seed 0 up and stops at the match.
-    @Test func recoverFindsASmallSeedAtOnce() throws {
+    /// A search of all 2³² (what the export command runs without --torch-seed) goes from seed 0 up and stops at the
+    /// match.
+    @Test func aFullSearchFindsASmallSeedAtOnce() throws {
         let model = try SeededModel.model(SeededModel.tinyConv, TorchSeedRecipe(seed: 1, profile: .torch2Default, initialisation: .kaimingNormal))
-        let match = try TorchSeedSearch.recover(model: model, threads: 2)
-        #expect(match.seed == 1)
-        #expect(match.recipe.profile == .torch2Default)
+        let report = try TorchSeedSearch.search(model: model, threads: 2)
+        #expect(report.match?.seed == 1)
+        #expect(report.match?.recipe.profile == .torch2Default)
+        #expect(report.tested <= 1 << 20)
     }
 
     /// A model whose first layer fits the seed but a later weight does not (edited, or drawn in another order) is

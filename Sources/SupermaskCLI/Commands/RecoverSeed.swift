@@ -56,16 +56,15 @@ struct RecoverSeed: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let record = merge ? try mergedRecord() : try search()
+            // A shard without the seed is the normal case of a job array; anything else without it failed, and
+            // says so in one line on stderr (or in the JSON document's "message").
+            let failed = record.torchSeed == nil && !(shard != nil && !merge)
             if json {
                 try printJSON(record)
-            } else {
+            } else if !failed {
                 for line in record.text { print(line) }
             }
-            // A shard without the seed is the normal case of a job array; anything else without it failed.
-            if record.torchSeed == nil && !(shard != nil && !merge) {
-                if !json, let message = record.message { printError("supermask: error: \(inputs[0]): \(message)") }
-                throw ExitCode(1)
-            }
+            if failed { throw SupermaskError(file: record.model, record.message ?? "no torch seed reproduces the weights") }
         }
     }
 

@@ -104,7 +104,8 @@ struct SeedSearchRecord: Codable, Equatable {
             lines.append("init: \(initialisation ?? "?"), \(fan); profiles that reproduce the weights: \(profilesMatchingWeights.joined(separator: ", "))")
             if let profileBasis { lines.append("profile: \(profileBasis)") }
         } else {
-            lines.append(shards.count == 1 ? "no torch seed in shard \(shards[0]) (seeds \(range))" : message ?? "no torch seed found")
+            // Only a shard run prints its lines without the seed; a search that failed is one error line.
+            lines.append("no torch seed in shard \(shards.joined(separator: ", ")) (seeds \(range))")
         }
         let shardText = shards.count > 1 ? " in \(shards.count) shards" : ""
         lines.append("searched \(grouped(Int(candidates))) seeds of \(range)\(shardText) in \(format(seconds, 1)) s (\(kernels), \(threads) thread\(threads == 1 ? "" : "s")) against \(evidence)")
