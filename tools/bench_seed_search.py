@@ -4,8 +4,9 @@
 Each model should hold the last seed a search tests (``--seed 4294967295``, made by
 tools/make_seed_recovery_fixtures.py --worst-case), so that recovering it scans every seed and ends with the seed
 verified. Runs each model --runs times (interleaved, so a change in the machine's load hits every model alike) and
-prints, per model, the median wall time, the seeds per second per thread, and the 1-minute load average before
-and after every run: the machine may be shared.
+prints, per model, the median wall time, the median CPU time (user + system, of the process and its children), the
+seeds per second per thread, and the 1-minute load average before and after every run: the machine may be shared,
+and then CPU time / threads says what the search takes on idle cores better than wall time.
 
 Usage: python3 tools/bench_seed_search.py MODEL.h5 [MODEL.h5 ...] [--runs 5] [--threads N]
                                           [--supermask .build/release/supermask] [--json results.json]
@@ -14,6 +15,7 @@ Usage: python3 tools/bench_seed_search.py MODEL.h5 [MODEL.h5 ...] [--runs 5] [--
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -48,27 +50,31 @@ def main():
     for run in range(options.runs):
         for model in options.models:
             before = load_average()
+            usage = resource.getrusage(resource.RUSAGE_CHILDREN)
             result = subprocess.run(
                 [options.supermask, "recover-seed", model, "--json", "--threads", str(options.threads)],
                 capture_output=True, text=True, check=False)
             after = load_average()
+            used = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = used.ru_utime + used.ru_stime - usage.ru_utime - usage.ru_stime
             if result.returncode != 0:
                 sys.exit(f"{model}: recover-seed failed\n{result.stderr}")
             record = json.loads(result.stdout)
-            record.update(load_before=before, load_after=after)
+            record.update(load_before=before, load_after=after, cpu_seconds=cpu)
             runs[model].append(record)
-            print(f"run {run + 1} {os.path.basename(model)}: seed {record['torch_seed']}, {record['seconds']:.1f} s, "
+            print(f"run {run + 1} {os.path.basename(model)}: seed {record['torch_seed']}, {record['seconds']:.1f} s, {cpu:.1f} CPU s, "
                   f"{record['candidates']} seeds, load {before:.2f} → {after:.2f}", flush=True)
     print()
-    print(f"{'model':40} {'init':16} {'median s':>9} {'min s':>7} {'max s':>7} {'M seeds/s/thread':>17} "
+    print(f"{'model':40} {'init':16} {'median s':>9} {'min s':>7} {'max s':>7} {'CPU s':>7} {'M seeds/s/thread':>17} "
           f"{'ns/seed/thread':>15}  load before → after")
     for model, records in runs.items():
         seconds = [record["seconds"] for record in records]
         median = statistics.median(seconds)
+        cpu = statistics.median(record["cpu_seconds"] for record in records)
         per_thread = records[0]["candidates"] / median / options.threads
         loads = ", ".join(f"{record['load_before']:.1f}→{record['load_after']:.1f}" for record in records)
         print(f"{os.path.basename(model):40} {records[0]['init']:16} {median:9.1f} {min(seconds):7.1f} "
-              f"{max(seconds):7.1f} {per_thread / 1e6:17.2f} {1e9 / per_thread:15.1f}  {loads}")
+              f"{max(seconds):7.1f} {cpu:7.1f} {per_thread / 1e6:17.2f} {1e9 / per_thread:15.1f}  {loads}")
         print(f"{'':40} {records[0]['kernels']}")
     if options.json:
         with open(options.json, "w") as file:

@@ -20,7 +20,7 @@ Usage: python3 tools/make_seed_recovery_fixtures.py --hidden-networks DIR [--out
                      `supermask recover-seed` runs; the ResNet-50 and Wide ResNet-50-2 files take 0.2-0.6 GB each,
                      never commit them.
   --worst-case       also builds, into --checkpoints, models seeded with 4294967295: the last seed a search tests,
-                     so recovering it times a search of all 2^32 (tools/bench_seed_search.sh).
+                     so recovering it times a search of all 2^32 (tools/bench_seed_search.py).
 """
 
 import argparse

@@ -8,16 +8,29 @@ public struct SeedSearchProgress: Sendable {
     public var tested: UInt64
     /// Seeds in the range.
     public var total: UInt64
-    /// Seconds since the scan started.
+    /// Seconds since the search started.
     public var seconds: Double
+    /// Seeds per second of the test running now, its preparation excluded: the rate the rest goes at (a search
+    /// of all 2³² changes its test after the first 2²⁰ seeds, §3.4 of docs/seed-recovery.md).
+    public var seedsPerSecond: Double
 
-    /// Seeds per second so far.
-    public var seedsPerSecond: Double { seconds > 0 ? Double(tested) / seconds : 0 }
+    /// A report of `tested` of `total` seeds after `seconds`, the current test running at `seedsPerSecond`.
+    public init(tested: UInt64, total: UInt64, seconds: Double, seedsPerSecond: Double) {
+        self.tested = tested
+        self.total = total
+        self.seconds = seconds
+        self.seedsPerSecond = seedsPerSecond
+    }
 
-    /// The seconds still needed at the rate so far, once there is a rate.
+    /// A report from one scan's own clock: its rate is its seeds over its seconds.
+    init(tested: UInt64, total: UInt64, seconds: Double) {
+        self.init(tested: tested, total: total, seconds: seconds, seedsPerSecond: seconds > 0 ? Double(tested) / seconds : 0)
+    }
+
+    /// The seconds still needed at the current rate, once there is one.
     public var secondsLeft: Double? {
-        guard tested > 0, seconds > 0 else { return nil }
-        return Double(total - tested) / seedsPerSecond
+        guard seedsPerSecond > 0 else { return nil }
+        return Double(total - min(tested, total)) / seedsPerSecond
     }
 }
 

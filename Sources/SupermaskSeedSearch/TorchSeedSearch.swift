@@ -124,7 +124,8 @@ public enum TorchSeedSearch {
             if summaries.last != query.summary { summaries.append(query.summary) }
             let before = tested, offset = elapsed()
             let outcome = SeedScan(query: query, kernels: kernels).run(range: part.range, threads: threads, progress: { step in
-                progress(SeedSearchProgress(tested: before + step.tested, total: range.size, seconds: offset + step.seconds))
+                progress(SeedSearchProgress(
+                    tested: before + step.tested, total: range.size, seconds: offset + step.seconds, seedsPerSecond: step.seedsPerSecond))
             }, accept: check)
             tested += outcome.tested
         }
