@@ -7,11 +7,11 @@ tools/make_torch_init_fixtures.py's worker (main.py's own argument parsing, seed
 main.py saves checkpoints) and keeps:
 
   <name>.npy      the first 4096 weights of the first layer drawn (little-endian float32): what a search reads
-  manifest.json   per case: arch, init, profile, the seed torch used, the layer's size, and the SHA-256 of every
-                  layer's weight and initial scores (so that a recovered seed is checked against the whole model)
+  manifest.json   per case: arch, init, profile, the seed torch used, the layer's name and size
 
-The Swift tests (SupermaskSeedSearchTests) find each seed from the stored weights alone and regenerate the model
-against the digests. Needs torch; the tests only read the outputs.
+The Swift tests (SupermaskSeedSearchTests) find each seed from the stored weights alone. (That a seed regenerates
+every layer is tools/make_torch_init_fixtures.py's fixtures' test, SupermaskTorchInitTests.) Needs torch; the
+tests only read the outputs.
 
 Usage: python3 tools/make_seed_recovery_fixtures.py --hidden-networks DIR [--out DIR] [--checkpoints DIR]
                                                     [--worst-case]
@@ -51,7 +51,7 @@ def build(hidden_networks, arch, config, prune_rate, capability, seed, name, out
         if first not in ("conv1", "convs.0", "linear.0"):
             sys.exit(f"{name}: unexpected first layer {first}")
         entry = {key: case[key] for key in ("arch", "init", "profile", "torch_seed", "seed_argument", "torch_version")}
-        entry.update(name=name, layer=first, prune_rate=prune_rate, layers=case["layers"])
+        entry.update(name=name, layer=first, prune_rate=prune_rate)
         if store:
             state = load_checkpoint(checkpoint)["state_dict"]
             weight = np.asarray(state[first + ".weight"]).reshape(-1).astype("<f4")
@@ -94,17 +94,11 @@ def main():
 
 
 def write_manifest(path, entries):
-    """One case per block and one layer per line, so that a diff of two runs reads layer by layer."""
+    """One case per line, so that a diff of two runs reads case by case."""
     about = ("Made by tools/make_seed_recovery_fixtures.py from allenai/hidden-networks' main.get_model: the first "
-             f"{STORED} weights of the first layer drawn (<name>.npy) and SHA-256 of every layer's weight and "
-             "scores (little-endian float32, C order).")
+             f"{STORED} weights of the first layer drawn (<name>.npy, little-endian float32, C order).")
     lines = ["{", f' "about": {json.dumps(about)},', ' "cases": [']
-    for number, entry in enumerate(entries):
-        head = {key: value for key, value in entry.items() if key != "layers"}
-        lines.append("  {" + json.dumps(head)[1:-1] + ', "layers": [')
-        lines += ["   " + json.dumps(layer) + ("," if index + 1 < len(entry["layers"]) else "")
-                  for index, layer in enumerate(entry["layers"])]
-        lines.append("  ]}" + ("," if number + 1 < len(entries) else ""))
+    lines += ["  " + json.dumps(entry) + ("," if number + 1 < len(entries) else "") for number, entry in enumerate(entries)]
     lines += [" ]", "}"]
     with open(path, "w") as file:
         file.write("\n".join(lines) + "\n")
