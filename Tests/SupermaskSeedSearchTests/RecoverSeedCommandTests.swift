@@ -178,4 +178,18 @@ import Testing
         let missing = try CommandRunner.run("recover-seed", Self.directory.appendingPathComponent("absent.h5").path)
         #expect(missing.status == 1)
     }
+
+    /// Shard records are files too: a directory, or JSON of the right keys with a range no search writes, is one line.
+    @Test func refusesOddShardRecords() throws {
+        let path = try Self.checkpoint("fc-usc-1234.h5", TorchSeedRecipe(seed: 1234, profile: .torch2AVX2, initialisation: .signedConstant))
+        let shard = try CommandRunner.run("recover-seed", path, "--range", "0-255", "--shard", "0/2", "--json")
+        #expect(shard.status == 0, "\(shard.standardError)")
+        let forged = Self.directory.appendingPathComponent("forged-shard.json").path
+        try Data(shard.standardOutput.replacingOccurrences(of: "\"0-127\"", with: "\"0-1\\u001b[2J\"").utf8).write(to: URL(fileURLWithPath: forged))
+        for (record, problem) in [(Self.directory.path, "a directory, not a file"), (forged, "not a record written by supermask recover-seed --json")] {
+            let merged = try CommandRunner.run("recover-seed", "--merge", record)
+            #expect(merged.status == 1)
+            #expect(merged.standardError == "supermask: error: \(record): \(problem)\n")
+        }
+    }
 }

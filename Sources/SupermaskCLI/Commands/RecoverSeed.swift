@@ -62,7 +62,8 @@ struct RecoverSeed: ParsableCommand {
             if json {
                 try printJSON(record)
             } else if !failed {
-                for line in record.text { print(line) }
+                // Merged records came from files: nothing in them may drive the terminal.
+                for line in record.text { print(line.withControlCharactersEscaped) }
             }
             if failed { throw SupermaskError(file: record.model, record.message ?? "no torch seed reproduces the weights") }
         }
@@ -103,12 +104,11 @@ struct RecoverSeed: ParsableCommand {
 
     private func mergedRecord() throws -> SeedSearchRecord {
         let records = try inputs.map { path -> (path: String, record: SeedSearchRecord) in
-            guard let data = FileManager.default.contents(atPath: path) else { throw SupermaskError(file: path, "cannot read the file") }
-            do {
-                return (path, try JSONDecoder().decode(SeedSearchRecord.self, from: data))
-            } catch {
+            let bytes = try RegularFile.read(path, limit: SeedSearchRecord.byteLimit, what: "a recover-seed record")
+            guard let record = try? JSONDecoder().decode(SeedSearchRecord.self, from: Data(bytes)), record.isWellFormed else {
                 throw SupermaskError(file: path, "not a record written by supermask recover-seed --json")
             }
+            return (path, record)
         }
         return try SeedSearchRecord.merging(records)
     }

@@ -117,6 +117,14 @@ struct SeedSearchRecord: Codable, Equatable {
 }
 
 extension SeedSearchRecord {
+    /// The largest record `--merge` reads: far more than any search writes (its rejected seeds are a handful).
+    static let byteLimit = 16 << 20
+
+    /// Whether a record read back has the shape a search writes: a seed range, every shard `I/N`.
+    var isWellFormed: Bool {
+        (try? SeedRange(parsing: range)) != nil && shards.allSatisfy { Self.parseShard($0) != nil }
+    }
+
     /// The record of one search split into shards: the shard that found the seed, or — when every shard 0…N−1 of
     /// one search is present and none did — the conclusion that no seed reproduces the model.
     static func merging(_ records: [(path: String, record: SeedSearchRecord)]) throws -> SeedSearchRecord {
@@ -125,7 +133,7 @@ extension SeedSearchRecord {
         var count: Int?
         for (path, record) in records {
             guard record.evidence == first.evidence else {
-                throw SupermaskError(file: path, "searched another model than \(firstPath) (evidence '\(record.evidence)')")
+                throw SupermaskError(file: path, "searched another model than \(firstPath) (evidence '\(record.evidence.escapedForDisplay())')")
             }
             guard record.shards.count == 1, let (index, total) = parseShard(record.shards[0]) else {
                 throw SupermaskError(file: path, "not the record of one shard run (recover-seed --shard I/N --json)")
@@ -154,7 +162,7 @@ extension SeedSearchRecord {
                 let list = missing.prefix(8).map { "\($0)/\(total)" }.joined(separator: ", ") + (missing.count > 8 ? ", …" : "")
                 throw SupermaskError("no seed in the \(records.count) shard records given, and \(missing.count) of \(total) shards are missing (\(list)): the seed may be there")
             }
-            merged.message = "no torch seed in \(merged.range) reproduces the weights (\(merged.candidates) seeds tested in \(total) shards against \(first.evidence))"
+            merged.message = "no torch seed in \(merged.range) reproduces the weights (\(merged.candidates) seeds tested in \(total) shards against \(first.evidence.escapedForDisplay()))"
         }
         return merged
     }
