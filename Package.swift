@@ -10,6 +10,11 @@ let package = Package(
         .library(name: "SupermaskHDF5", targets: ["SupermaskHDF5"]),
         .library(name: "SupermaskEngine", targets: ["SupermaskEngine"]),
         .library(name: "SupermaskTorchInit", targets: ["SupermaskTorchInit"]),
+        // The readers of the other formats, for the fuzz targets of Fuzz/Package.swift.
+        .library(name: "SupermaskFormat", targets: ["SupermaskFormat"]),
+        .library(name: "SupermaskVision", targets: ["SupermaskVision"]),
+        .library(name: "SupermaskDatasets", targets: ["SupermaskDatasets"]),
+        .library(name: "SupermaskZoo", targets: ["SupermaskZoo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -29,7 +34,10 @@ let package = Package(
         // zlib (Debian: zlib1g-dev): crc32 and Deflate for the .smask container.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // The .smask container: sections with CRCs, mask coders, the seeded weight generator, torch-seed weights.
-        .target(name: "SupermaskFormat", dependencies: ["SupermaskCore", "SupermaskTorchInit", "CZlib"]),
+        // Optimised in debug builds too: tests code masks of hundreds of thousands of bits under several contexts.
+        .target(
+            name: "SupermaskFormat", dependencies: ["SupermaskCore", "SupermaskTorchInit", "CZlib"],
+            swiftSettings: [.unsafeFlags(["-O"])]),
 
         // MARK: torch init targets
         // PyTorch's CPU generator (MT19937, uniform_, normal_) and hidden-networks' draw order: the released models'
@@ -76,8 +84,10 @@ let package = Package(
         ),
 
         // MARK: zoo targets
+        // libcurl's easy interface (Debian: libcurl4-openssl-dev), wrapped in C because its options are variadic.
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         // The model zoo: the registry (models/zoo.json), resumable HTTP downloads, verification and conversion of releases.
-        .target(name: "SupermaskZoo", dependencies: ["SupermaskCore", "SupermaskHDF5", "SupermaskFormat"]),
+        .target(name: "SupermaskZoo", dependencies: ["SupermaskCore", "SupermaskHDF5", "SupermaskFormat", "CCurl"]),
 
         // MARK: dataset targets
         // MNIST's IDX files, gunzipped through zlib, and torchvision's ToTensor + Normalize for them (supermask demo).

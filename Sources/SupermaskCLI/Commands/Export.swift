@@ -72,7 +72,8 @@ struct Export: ParsableCommand {
             let coders = Dictionary(grouping: statistics.layers.compactMap(\.maskCoder), by: { $0 })
                 .sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key) ×\($0.value.count)" }
             let seedText = torchRecord.map { " (torch seed \($0.recipe.seed), \($0.recipe.profile), verified)" } ?? ""
-            print("wrote \(output): \(grouped(bytes.count)) bytes, weights as \(choice.mode)\(seedText)\(choice.mode.isLossless ? " (lossless)" : " (lossy)")" + (coders.isEmpty ? "" : ", masks \(coders.joined(separator: ", "))") + String(format: "; %.1f× smaller than float32 weights + scores", Double(release) / Double(bytes.count)))
+            let overBound = statistics.masksOverBound.map { String(format: " = %.4f× Σ log2 C(n, k)", $0) } ?? ""
+            print("wrote \(output): \(grouped(bytes.count)) bytes, weights as \(choice.mode)\(seedText)\(choice.mode.isLossless ? " (lossless)" : " (lossy)")" + (coders.isEmpty ? "" : ", masks \(coders.joined(separator: ", ")) in \(grouped(statistics.codedMaskBits)) bits\(overBound)") + String(format: "; %.1f× smaller than float32 weights + scores", Double(release) / Double(bytes.count)))
         }
     }
 

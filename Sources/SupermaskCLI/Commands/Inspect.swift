@@ -15,9 +15,8 @@ struct Inspect: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let report = InspectReport(
-                model: try modelOptions.load(), file: modelOptions.model,
-                keptOnly: ContainerReader.isContainer(path: modelOptions.model))
+            let (model, statistics) = try modelOptions.loadWithStatistics()
+            let report = InspectReport(model: model, file: modelOptions.model, containerStatistics: statistics)
             if json {
                 for key in report.nonFiniteMetadataKeys {
                     let value = report.metadata[key]?.description ?? ""

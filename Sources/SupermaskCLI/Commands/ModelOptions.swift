@@ -20,7 +20,11 @@ struct ModelOptions: ParsableArguments {
     var limits: ModelLimits { limitOptions.limits }
 
     /// Loads the model with the overrides applied, validated within the limits.
-    func load() throws -> Model {
+    func load() throws -> Model { try loadWithStatistics().model }
+
+    /// Loads the model with the overrides applied, validated within the limits, and what each layer takes when the
+    /// file is a container.
+    func loadWithStatistics() throws -> (model: Model, statistics: ContainerStatistics?) {
         if model.hasSuffix(".pth") || model.hasSuffix(".pt") {
             throw SupermaskError(file: model, "a PyTorch checkpoint; convert it first: python3 tools/pth2h5.py \(model) OUT.h5")
         }
@@ -28,7 +32,8 @@ struct ModelOptions: ParsableArguments {
             guard arch == nil, keep == nil else {
                 throw SupermaskError(file: model, "a .smask container stores its architecture and masks; --arch and --keep do not apply")
             }
-            return try ContainerReader.load(path: model, limits: limits).model
+            let (loaded, statistics) = try ContainerReader.load(path: model, limits: limits)
+            return (loaded, statistics)
         }
         var options = CheckpointImporter.Options(limits: limits)
         if let arch {
@@ -38,7 +43,7 @@ struct ModelOptions: ParsableArguments {
             options.architecture = architecture
         }
         if let keep { options.keep = try KeepFraction(keep) }
-        return try CheckpointImporter.load(path: model, options: options)
+        return (try CheckpointImporter.load(path: model, options: options), nil)
     }
 }
 
