@@ -48,6 +48,15 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-O"])]),
         // Its fused multiply-adds in AVX2 + FMA, chosen at run time (the Swift code is the reference and the fallback).
         .target(name: "CSupermaskTorchKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
+        // The seed search's brute-force kernels in C vector extensions, compiled for AVX2 and for the baseline ISA
+        // from one body; optimised even in debug builds so that tests over seed ranges stay fast.
+        .target(name: "CSeedSearch", cSettings: [.unsafeFlags(["-O3"])]),
+        // Finds the torch seed of a model from its weights alone, and checks it against every weight.
+        .target(
+            name: "SupermaskSeedSearch",
+            dependencies: ["SupermaskCore", "SupermaskTorchInit", "SupermaskFormat", "CSeedSearch"],
+            swiftSettings: [.unsafeFlags(["-O"])]
+        ),
 
         // MARK: vision targets
         // libjpeg-turbo's libjpeg API (Debian: libjpeg62-turbo-dev), wrapped in C because it reports errors by longjmp.
@@ -99,6 +108,7 @@ let package = Package(
                 "SupermaskDatasets",
                 "SupermaskVision",
                 "SupermaskFormat",
+                "SupermaskSeedSearch",
                 "SupermaskONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -121,6 +131,13 @@ let package = Package(
         .testTarget(
             name: "SupermaskTorchInitTests", dependencies: ["SupermaskTorchInit", "SupermaskCore"],
             swiftSettings: [.unsafeFlags(["-O"])]),
+        .testTarget(
+            name: "SupermaskSeedSearchTests",
+            dependencies: [
+                "SupermaskSeedSearch", "SupermaskTorchInit", "SupermaskCore", "SupermaskHDF5", "SupermaskTestSupport",
+                "SupermaskCLI",
+            ]
+        ),
         .testTarget(name: "SupermaskZooTests", dependencies: ["SupermaskZoo", "SupermaskCLI", "SupermaskCore", "SupermaskTestSupport"]),
         .testTarget(name: "SupermaskDatasetsTests", dependencies: ["SupermaskDatasets", "SupermaskCore"]),
         .testTarget(name: "SupermaskONNXTests", dependencies: ["SupermaskONNX", "SupermaskCore", "SupermaskTestSupport"]),

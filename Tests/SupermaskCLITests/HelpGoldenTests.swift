@@ -6,7 +6,10 @@ import Testing
 @Suite struct HelpGoldenTests {
     static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
 
-    @Test(arguments: [(["--help"], "supermask--help.txt"), (["inspect", "--help"], "inspect--help.txt")])
+    @Test(arguments: [
+        (["--help"], "supermask--help.txt"), (["inspect", "--help"], "inspect--help.txt"),
+        (["recover-seed", "--help"], "recover-seed--help.txt"),
+    ])
     func helpMatchesTheGoldenText(arguments: [String], file: String) throws {
         let result = try CommandRunner.run(arguments)
         #expect(result.status == 0)
