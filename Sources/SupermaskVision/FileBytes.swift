@@ -29,6 +29,7 @@ enum FileBytes {
         guard fstat(descriptor, &status) == 0 else {
             throw SupermaskError(file: path, "cannot read the file: \(String(cString: strerror(errno)))")
         }
+        guard status.st_mode & S_IFMT != S_IFDIR else { throw SupermaskError(file: path, "a directory, not a file") }
         guard status.st_mode & S_IFMT == S_IFREG else { throw SupermaskError(file: path, "not a regular file") }
         let size = Int(status.st_size)
         guard size > 0 else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }

@@ -8,8 +8,9 @@ import SupermaskEngine
     /// Small crops keep the reference engine fast; the tiny ResNet pools globally.
     static let settings = EvaluationSettings(
         batchSize: 3, decodeThreads: 2,
-        transform: ImageNetTransform(
-            resizeShorterSide: 64, cropSize: 56, mean: [0.485, 0.456, 0.406], standardDeviation: [0.229, 0.224, 0.225]))
+        transform: ImageTransform(
+            geometry: .resizeAndCrop(shorterSide: 64, crop: 56), mean: [0.485, 0.456, 0.406],
+            standardDeviation: [0.229, 0.224, 0.225]))
 
     static let images = ["photo-420.JPEG", "photo-444.JPEG", "photo-422.JPEG", "progressive.JPEG", "gray.JPEG", "cmyk.JPEG", "png-named.JPEG", "palette.png"]
 
