@@ -81,7 +81,7 @@ struct Eval: ParsableCommand {
             try dataset.checkClassCount(model.architecture.classCount, model: modelOptions.model)
             let transform = try transformOptions.transform()
             try transformOptions.checkFits(transform, architecture: model.architecture, batchSize: batchSize, model: modelOptions.model)
-            let facts = try ModelFacts(model: model, file: modelOptions.model)
+            let facts = try ModelFacts(model: model, file: try modelOptions.resolvedPath())
             let images = dataset.selection(limit: limit, shard: shard)
             guard !images.isEmpty else {
                 throw SupermaskError(file: dataset.folder, "shard \(shard) of its \(min(limit ?? dataset.images.count, dataset.images.count)) images holds none; nothing to evaluate")

@@ -14,7 +14,7 @@ struct Inspect: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let report = InspectReport(model: try modelOptions.load(), file: modelOptions.model)
+            let report = InspectReport(model: try modelOptions.load(), file: try modelOptions.resolvedPath())
             if json {
                 for key in report.nonFiniteMetadataKeys {
                     let value = report.metadata[key]?.description ?? ""
