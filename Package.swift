@@ -9,6 +9,12 @@ let package = Package(
         .library(name: "SupermaskCore", targets: ["SupermaskCore"]),
         .library(name: "SupermaskHDF5", targets: ["SupermaskHDF5"]),
         .library(name: "SupermaskEngine", targets: ["SupermaskEngine"]),
+        .library(name: "SupermaskTorchInit", targets: ["SupermaskTorchInit"]),
+        // The readers of the other formats, for the fuzz targets of Fuzz/Package.swift.
+        .library(name: "SupermaskFormat", targets: ["SupermaskFormat"]),
+        .library(name: "SupermaskVision", targets: ["SupermaskVision"]),
+        .library(name: "SupermaskDatasets", targets: ["SupermaskDatasets"]),
+        .library(name: "SupermaskZoo", targets: ["SupermaskZoo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -16,7 +22,8 @@ let package = Package(
     ],
     targets: [
         // Tensors, bit-packed masks, the architecture catalogue, the model type, `.npy` I/O.
-        .target(name: "SupermaskCore"),
+        // Optimised in debug builds too: SHA-256 digests and top-k masks run over tens of millions of values in tests.
+        .target(name: "SupermaskCore", swiftSettings: [.unsafeFlags(["-O"])]),
         // libhdf5 (Debian: libhdf5-dev), with shims for the macros Swift cannot import.
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         // Reads the HDF5 layout written by tools/pth2h5.py into a `Model`.
@@ -26,8 +33,18 @@ let package = Package(
         // MARK: format targets
         // zlib (Debian: zlib1g-dev): crc32 and Deflate for the .smask container.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        // The .smask container: sections with CRCs, mask coders, the seeded weight generator.
-        .target(name: "SupermaskFormat", dependencies: ["SupermaskCore", "CZlib"]),
+        // The .smask container: sections with CRCs, mask coders, the seeded weight generator, torch-seed weights.
+        .target(name: "SupermaskFormat", dependencies: ["SupermaskCore", "SupermaskTorchInit", "CZlib"]),
+
+        // MARK: torch init targets
+        // PyTorch's CPU generator (MT19937, uniform_, normal_) and hidden-networks' draw order: the released models'
+        // initial weights and scores from a torch seed, bit for bit (docs/torch-init.md); optimised in debug builds
+        // too, since tests and loads regenerate tens of millions of numbers.
+        .target(
+            name: "SupermaskTorchInit", dependencies: ["SupermaskCore", "CSupermaskTorchKernels"],
+            swiftSettings: [.unsafeFlags(["-O"])]),
+        // Its fused multiply-adds in AVX2 + FMA, chosen at run time (the Swift code is the reference and the fallback).
+        .target(name: "CSupermaskTorchKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
 
         // MARK: vision targets
         // libjpeg-turbo's libjpeg API (Debian: libjpeg62-turbo-dev), wrapped in C because it reports errors by longjmp.
@@ -42,8 +59,9 @@ let package = Package(
         ),
 
         // MARK: engine targets
-        // The planned engine's kernels in C vector extensions, compiled for AVX-512 and for the baseline ISA from one
-        // body; optimised even in debug builds so that tests of the fast path stay fast.
+        // The planned engine's kernels in C vector extensions: one file per kind with a scalar reference beside it,
+        // compiled into tables for AVX-512, AVX2 and the baseline ISA; optimised even in debug builds so that tests
+        // of the fast path stay fast.
         .target(name: "CSupermaskKernels", cSettings: [.unsafeFlags(["-O3"])]),
 
         // A subnetwork as a dense ONNX model, through swift-protobuf's code for the part of onnx.proto it writes.
@@ -54,8 +72,10 @@ let package = Package(
         ),
 
         // MARK: zoo targets
+        // libcurl's easy interface (Debian: libcurl4-openssl-dev), wrapped in C because its options are variadic.
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         // The model zoo: the registry (models/zoo.json), resumable HTTP downloads, verification and conversion of releases.
-        .target(name: "SupermaskZoo", dependencies: ["SupermaskCore", "SupermaskHDF5", "SupermaskFormat"]),
+        .target(name: "SupermaskZoo", dependencies: ["SupermaskCore", "SupermaskHDF5", "SupermaskFormat", "CCurl"]),
 
         // MARK: dataset targets
         // MNIST's IDX files, gunzipped through zlib, and torchvision's ToTensor + Normalize for them (supermask demo).
@@ -91,6 +111,10 @@ let package = Package(
             exclude: ["Golden"]
         ),
         // MARK: more test targets
+        // Optimised: the tests compare and digest whole regenerated models (a cResNet18 is 22 M numbers).
+        .testTarget(
+            name: "SupermaskTorchInitTests", dependencies: ["SupermaskTorchInit", "SupermaskCore"],
+            swiftSettings: [.unsafeFlags(["-O"])]),
         .testTarget(name: "SupermaskZooTests", dependencies: ["SupermaskZoo", "SupermaskCLI", "SupermaskCore", "SupermaskTestSupport"]),
         .testTarget(name: "SupermaskDatasetsTests", dependencies: ["SupermaskDatasets", "SupermaskCore"]),
         .testTarget(name: "SupermaskONNXTests", dependencies: ["SupermaskONNX", "SupermaskCore", "SupermaskTestSupport"]),
@@ -102,7 +126,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SupermaskFormatTests",
-            dependencies: ["SupermaskFormat", "SupermaskHDF5", "SupermaskEngine", "SupermaskCore", "SupermaskTestSupport"]
+            dependencies: [
+                "SupermaskFormat", "SupermaskHDF5", "SupermaskEngine", "SupermaskCore", "SupermaskTestSupport",
+                "SupermaskTorchInit",
+            ]
         ),
     ]
 )

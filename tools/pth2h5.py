@@ -1,26 +1,33 @@
 #!/usr/bin/env python3
 """pth2h5: convert a hidden-networks PyTorch checkpoint into supermask's HDF5 layout.
 
-    python3 tools/pth2h5.py IN.pth OUT.h5 [--keep F]
+    python3 tools/pth2h5.py IN.pth OUT.h5 [--keep F] [--max-tensor-bytes N]
 
-Reads both `torch.save` formats (legacy and zip) with an allow-list unpickler (torchpickle.py),
-never importing torch, and writes the `state_dict` tensors (a leading `module.` stripped) plus the
-checkpoint's scalar entries as described in docs/hdf5-layout.md. Needs only numpy and h5py.
+Reads both `torch.save` formats (legacy and zip) with a bounded pickle machine and an allow-list
+(torchpickle.py), never importing torch or executing anything from the file, and writes the
+`state_dict` tensors (a leading `module.` stripped) plus the checkpoint's scalar entries as described
+in docs/hdf5-layout.md. Needs only numpy and h5py. Every failure is one line on stderr,
+`pth2h5: error: FILE: problem`, with exit status 1 (130 when interrupted, 143 when terminated); the
+limits on what a file may cost are in docs/security.md.
 
-As a module: `convert(in_path, out_path, keep=None)` and `load_checkpoint(path)`.
+As a module: `convert(in_path, out_path, keep=None, limits=CheckpointLimits())` and `load_checkpoint(path)`.
 """
 
 import argparse
 import hashlib
 import os
+import re
+import signal
 import sys
+from dataclasses import dataclass, replace
 
 import h5py
 import numpy as np
 
-from torchpickle import CheckpointError, TorchArray, checkpoint_format, load_checkpoint
+from boundedpickle import escaped
+from torchpickle import CheckpointError, CheckpointLimits, TorchArray, checkpoint_format, load_checkpoint
 
-__all__ = ["ConversionError", "convert", "load_checkpoint", "split_checkpoint", "write_h5", "main"]
+__all__ = ["ConversionError", "Conversion", "convert", "load_checkpoint", "split_checkpoint", "write_h5", "main"]
 
 LAYOUT = "supermask-state-dict"
 LAYOUT_VERSION = 1
@@ -41,33 +48,64 @@ CONVERTER_ATTRIBUTES = frozenset({
 
 INT64_RANGE = range(-(2**63), 2**63)
 
+# Bounds on what is written. A hidden-networks checkpoint has ten top-level entries with short names
+# and values, state-dict keys under 60 characters, and at most 522 state-dict tensors
+# (WideResNet-101-2); each dataset costs HDF5 about half a millisecond to create.
+MAX_DATASETS = 1024
+MAX_ROOT_ENTRIES = 256
+MAX_ATTRIBUTE_NAME_BYTES = 255
+MAX_ATTRIBUTE_TEXT_BYTES = 4096
+MAX_DATASET_NAME_BYTES = 1024
+
 
 class ConversionError(Exception):
     """A conversion failed because of `path`; str() is "<path>: <problem>" on one line.
 
-    The problem can quote the file's own bytes (a pickle global's name), so characters that are not
-    printable are escaped.
+    The problem can quote the file's own bytes (a pickle global's name); the reader escapes what it
+    quotes, and any character that is still not printable is escaped here as a last defence.
     """
 
     def __init__(self, path, problem: str):
-        problem = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in problem)
-        super().__init__(f"{path}: {problem}")
+        problem = _printable(problem)
+        super().__init__(f"{_printable(str(path))}: {problem}")
         self.path = path
         self.problem = problem
 
 
-def convert(in_path, out_path, keep: float | None = None) -> None:
-    """Convert the checkpoint at `in_path` into an HDF5 file at `out_path`.
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """What `convert` wrote: the file, the checkpoint's `arch` (None if it has none), the number of
+    tensors, the file's size in bytes, and whether a keep fraction is stored."""
+
+    path: str
+    arch: str | None
+    tensors: int
+    size: int
+    keep: float | None
+
+    def summary(self) -> str:
+        """One line for the user: "wrote OUT.h5: arch ResNet50, 322 tensors, 1234 bytes"."""
+        arch = f"arch {escaped(self.arch, 80)}" if self.arch is not None else "no arch attribute"
+        return f"wrote {_printable(self.path)}: {arch}, {self.tensors} tensors, {self.size} bytes"
+
+
+def convert(in_path, out_path, keep: float | None = None, limits: CheckpointLimits = CheckpointLimits()) -> Conversion:
+    """Convert the checkpoint at `in_path` into an HDF5 file at `out_path` and say what was written.
 
     `keep`, the fraction of weights the mask keeps per layer, is recorded as the root attribute
-    `keep` when given and must lie in (0, 1]. The output appears only when conversion succeeded.
-    Raises `ConversionError` for bad input or an unwritable output.
+    `keep` when given and must lie in (0, 1]. Reading the checkpoint stays within `limits`. The
+    output appears only when conversion succeeded. Raises `ConversionError` for bad input or an
+    unwritable output.
     """
     if keep is not None and not 0.0 < keep <= 1.0:
         raise ConversionError(in_path, f"--keep must be in (0, 1], got {keep}")
     try:
         source_format = checkpoint_format(in_path)
-        tensors, entries, skipped = split_checkpoint(load_checkpoint(in_path))
+        tensors, entries, skipped = split_checkpoint(load_checkpoint(in_path, limits))
         with open(in_path, "rb") as file:
             digest = hashlib.file_digest(file, "sha256").hexdigest()
     except CheckpointError as exc:
@@ -92,8 +130,13 @@ def convert(in_path, out_path, keep: float | None = None) -> None:
         attributes["skipped_entries"] = ",".join(skipped)
     try:
         write_h5(out_path, tensors, attributes)
+        size = os.path.getsize(out_path)
     except OSError as exc:
         raise ConversionError(out_path, exc.strerror or str(exc)) from None
+    except MemoryError:
+        raise ConversionError(in_path, "out of memory while writing its tensors") from None
+    arch = entries.get("arch")
+    return Conversion(str(out_path), arch if isinstance(arch, str) else None, len(tensors), size, keep)
 
 
 def split_checkpoint(checkpoint) -> tuple[dict[str, TorchArray], dict[str, object], list[str]]:
@@ -112,18 +155,21 @@ def split_checkpoint(checkpoint) -> tuple[dict[str, TorchArray], dict[str, objec
     elif isinstance(checkpoint.get("model"), dict):
         state_dict_key = "model"
     else:
-        names = ", ".join(map(str, checkpoint)) or "none"
-        raise CheckpointError(f"no state_dict in checkpoint (top-level entries: {names:.200})")
+        names = ", ".join(escaped(str(name), 40) for name in list(checkpoint)[:8]) or "none"
+        raise CheckpointError(f"no state_dict in checkpoint (top-level entries: {names})")
+    if len(checkpoint) > MAX_ROOT_ENTRIES:
+        raise CheckpointError(f"the checkpoint has {len(checkpoint)} top-level entries (at most {MAX_ROOT_ENTRIES})")
 
     attributes, skipped = {}, []
     for name, value in checkpoint.items():
         if name == state_dict_key:
             continue
         attribute = _attribute_value(value)
-        if attribute is not None and _is_hdf5_text(name) and name not in CONVERTER_ATTRIBUTES:
+        if attribute is not None and _is_attribute_name(name) and name not in CONVERTER_ATTRIBUTES:
             attributes[name] = attribute
         else:
-            skipped.append(name if _is_hdf5_text(name) else repr(name))
+            listed = name if _is_hdf5_text(name) else repr(name)
+            skipped.append(listed if len(listed) <= MAX_ATTRIBUTE_NAME_BYTES else listed[:MAX_ATTRIBUTE_NAME_BYTES] + "...")
     return _dataset_tensors(checkpoint[state_dict_key]), attributes, skipped
 
 
@@ -131,18 +177,27 @@ def _dataset_tensors(state_dict) -> dict[str, TorchArray]:
     """The state dict's tensors keyed by dataset name: the key without a leading `module.`."""
     if not isinstance(state_dict, dict):
         raise CheckpointError(f"state_dict is a {type(state_dict).__name__}, not a dict")
+    if len(state_dict) > MAX_DATASETS:
+        raise CheckpointError(f"the state_dict has {len(state_dict)} entries (at most {MAX_DATASETS})")
     tensors = {}
     for key, value in state_dict.items():
         if not isinstance(value, TorchArray):
-            raise CheckpointError(f"state_dict entry {key!r:.80} is not a tensor")
+            raise CheckpointError(f"state_dict entry {_quoted(key)} is not a tensor")
         name = key.removeprefix(DATA_PARALLEL_PREFIX) if isinstance(key, str) else None
         if not _is_hdf5_text(name) or name in ("", ".") or "/" in name:
-            raise CheckpointError(f"state_dict key {key!r:.80} cannot be an HDF5 dataset name")
+            raise CheckpointError(f"state_dict key {_quoted(key)} cannot be an HDF5 dataset name")
+        if len(name.encode("utf-8")) > MAX_DATASET_NAME_BYTES:
+            raise CheckpointError(f"state_dict key {_quoted(key)} is longer than {MAX_DATASET_NAME_BYTES} bytes")
         if name in tensors:
             raise CheckpointError(
-                f"state_dict has two entries named {name!r:.80} once {DATA_PARALLEL_PREFIX!r} is stripped")
+                f"state_dict has two entries named {_quoted(name)} once {DATA_PARALLEL_PREFIX!r} is stripped")
         tensors[name] = value
     return tensors
+
+
+def _quoted(key) -> str:
+    """A state-dict key (a str or an int: the only keys the reader allows) for a message."""
+    return f"'{escaped(key, 80)}'" if isinstance(key, str) else str(key)
 
 
 def _attribute_value(value):
@@ -156,9 +211,13 @@ def _attribute_value(value):
         return np.int64(value) if int(value) in INT64_RANGE else None
     if isinstance(value, (float, np.floating)):
         return np.float64(value)
-    if isinstance(value, str) and _is_hdf5_text(value):
+    if isinstance(value, str) and _is_hdf5_text(value) and len(value.encode("utf-8")) <= MAX_ATTRIBUTE_TEXT_BYTES:
         return value
     return None
+
+
+def _is_attribute_name(name) -> bool:
+    return _is_hdf5_text(name) and 0 < len(name.encode("utf-8")) <= MAX_ATTRIBUTE_NAME_BYTES
 
 
 def _is_hdf5_text(text) -> bool:
@@ -211,7 +270,8 @@ def write_h5(out_path, tensors: dict[str, TorchArray], attributes: dict[str, obj
 
 
 def main(argv=None) -> int:
-    """Command-line entry point; returns the exit status (0 ok, 1 conversion error, 2 usage)."""
+    """Command-line entry point; returns the exit status (0 ok, 1 conversion error, 2 usage,
+    130 interrupted, 143 terminated)."""
     parser = argparse.ArgumentParser(
         prog="pth2h5",
         description="Convert a hidden-networks PyTorch checkpoint (.pth, legacy or zip format) "
@@ -221,13 +281,57 @@ def main(argv=None) -> int:
     parser.add_argument("output", metavar="OUT.h5", help="HDF5 file to write (replaced if present)")
     parser.add_argument("--keep", type=float, metavar="F",
                         help="fraction of weights kept per layer, 0 < F <= 1; stored as attribute 'keep'")
+    parser.add_argument("--max-tensor-bytes", type=byte_count, metavar="N", default=CheckpointLimits.tensor_bytes,
+                        help="most bytes the checkpoint's tensors may hold, counted at their full shapes "
+                             "(default 4GiB; suffixes KiB, MiB, GiB)")
     args = parser.parse_args(argv)
+    limits = replace(CheckpointLimits(), tensor_bytes=args.max_tensor_bytes)
+    previous_handler = signal.signal(signal.SIGTERM, _terminate)
     try:
-        convert(args.input, args.output, args.keep)
+        conversion = convert(args.input, args.output, args.keep, limits)
     except ConversionError as exc:
-        print(f"pth2h5: error: {exc}", file=sys.stderr)
-        return 1
+        return _fail(str(exc), 1)
+    except KeyboardInterrupt:
+        return _fail(f"{_printable(args.input)}: interrupted", 130)
+    except _Terminated:
+        return _fail(f"{_printable(args.input)}: terminated", 143)
+    except MemoryError:
+        return _fail(f"{_printable(args.input)}: out of memory", 1)
+    except Exception as exc:  # a bug: still one line, naming the file
+        return _fail(f"{_printable(args.input)}: internal error ({type(exc).__name__}: "
+                     f"{escaped(str(exc), 120)}); please report it", 1)
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
+    print(f"pth2h5: {conversion.summary()}")
+    if conversion.keep is None:
+        print(f"pth2h5: warning: {_printable(args.output)}: no keep fraction stored (pass --keep F); "
+              "supermask will need --keep to compute the masks", file=sys.stderr)
     return 0
+
+
+class _Terminated(BaseException):
+    """SIGTERM arrived (from `supermask fetch` on its timeout, or a user): unwinds like Ctrl-C, so the
+    partial output is removed."""
+
+
+def _terminate(signum, frame):
+    raise _Terminated
+
+
+def _fail(line: str, status: int) -> int:
+    print(f"pth2h5: error: {line}", file=sys.stderr)
+    return status
+
+
+_BYTE_UNITS = {"": 1, "B": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}
+
+
+def byte_count(text: str) -> int:
+    """A positive byte count, optionally with a binary suffix: 123, 64KiB, 512MiB, 4GiB."""
+    match = re.fullmatch(r"\s*(\d{1,20})\s*([A-Za-z]*)\s*", text)
+    if not match or match.group(2) not in _BYTE_UNITS or int(match.group(1)) == 0:
+        raise argparse.ArgumentTypeError(f"not a positive byte count: {text!r}")
+    return int(match.group(1)) * _BYTE_UNITS[match.group(2)]
 
 
 if __name__ == "__main__":

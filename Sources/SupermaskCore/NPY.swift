@@ -15,10 +15,7 @@ public enum NPY {
     /// The array in the file at `path` as a float32 tensor, refusing one of more than `maximumElementCount` elements
     /// before reading its data.
     public static func read(contentsOf path: String, maximumElementCount: Int = defaultMaximumElementCount) throws -> Tensor {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw SupermaskError(file: path, "cannot read the file (missing or unreadable)")
-        }
-        defer { try? handle.close() }
+        let (handle, _) = try RegularFile.handle(path)
         do {
             // The header first, so that the data is read only once its size is known to be acceptable.
             var bytes = try readBytes(handle, upTo: 12 + NPYHeader.maximumLength, path: path)

@@ -51,10 +51,7 @@ public struct SHA256: Sendable {
 
     /// The digest of a file, read in 1 MiB pieces.
     public static func hexDigest(ofFile path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw SupermaskError(file: path, "cannot open the file")
-        }
-        defer { try? handle.close() }
+        let (handle, _) = try RegularFile.handle(path)
         var digest = SHA256()
         do {
             while let piece = try handle.read(upToCount: 1 << 20), !piece.isEmpty { digest.update(piece) }

@@ -105,20 +105,8 @@ public struct IDXArray: Sendable, Equatable {
 
     /// The bytes of a regular file no larger than an IDX file of `maxBytes` elements can be, compressed or not.
     private static func readFile(_ path: String, maxBytes: Int) throws -> [UInt8] {
-        let attributes: [FileAttributeKey: Any]
-        do {
-            attributes = try FileManager.default.attributesOfItem(atPath: path)
-        } catch {
-            throw SupermaskError(file: path, FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file")
-        }
-        guard attributes[.type] as? FileAttributeType == .typeRegular else { throw SupermaskError(file: path, "not a regular file") }
         // Deflate's stored blocks add 5 bytes per 65,535 and gzip 18 per member: 1/1024 more is ample.
         let largest = maxBytes + maxBytes / 1024 + 4096
-        let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
-        guard size <= largest else {
-            throw SupermaskError(file: path, "\(size) bytes, more than an IDX file of at most \(maxBytes) elements takes")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else { throw SupermaskError(file: path, "cannot read the file") }
-        return [UInt8](data)
+        return try RegularFile.read(path, limit: largest, what: "an IDX file of at most \(maxBytes) elements")
     }
 }

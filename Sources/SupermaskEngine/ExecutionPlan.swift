@@ -27,12 +27,9 @@ final class ExecutionPlan: @unchecked Sendable {
     let bufferFloats: Int
     /// Floats of gather scratch a worker needs.
     let columnsFloats: Int
-    let kernels: UnsafePointer<smk_kernel_table>
 
     /// Assigns buffers to `compiled`'s values and lays out every convolution with the kernel `prepare` picks.
-    init(compiled: PlanCompiler, instructionSet: InstructionSet,
-         prepare: (ConvolutionWeights) -> PreparedConvolution) {
-        kernels = instructionSet.kernels
+    init(compiled: PlanCompiler, prepare: (ConvolutionWeights) -> PreparedConvolution) {
         let compiledSteps = compiled.steps
         inputShape = compiled.shapes[0]
         let finalValue = compiledSteps.last?.output ?? 0
@@ -105,7 +102,7 @@ final class ExecutionPlan: @unchecked Sendable {
             kernel.stage(input: arena.buffer(input), shared: arena.columns)
             let run: @Sendable (Int, Int) -> Void = { part, worker in
                 let (tiles, outputs) = parts.share(part)
-                kernel.run(kernels: self.kernels, input: arena.buffer(input), output: arena.buffer(output),
+                kernel.run(input: arena.buffer(input), output: arena.buffer(output),
                            residual: residual.map { UnsafePointer(arena.buffer($0)) }, shared: arena.columns,
                            columns: arenas[worker].columns, tiles: tiles, outputs: outputs)
             }

@@ -21,7 +21,7 @@ public final class FastEngine: InferenceEngine, @unchecked Sendable {
     public struct Options: Sendable {
         /// Worker threads (the caller counts as one).
         public var threads: Int
-        /// The kernels' instruction set; `.best` picks AVX-512 when the CPU has it.
+        /// The kernels' instruction set; `.best` picks the fastest table the CPU runs (AVX-512, AVX2 or portable).
         public var instructionSet: InstructionSet
         /// Timed per layer (cached) or fixed.
         public var kernelSelection: KernelSelection
@@ -53,12 +53,12 @@ public final class FastEngine: InferenceEngine, @unchecked Sendable {
     private let lock = NSLock()
     private let pool: WorkerPool
 
-    /// Plans `model` for its own input size. When the CPU lacks the requested instruction set, the portable
-    /// kernels run instead (see `options.instructionSet` for the set in use). A model that does not hold together
-    /// at that size is not planned; `logits(for:)` then throws why.
+    /// Plans `model` for its own input size. When the CPU lacks a feature the requested instruction set is
+    /// compiled for, the best set it runs is used instead (see `options.instructionSet` for the set in use).
+    /// A model that does not hold together at that size is not planned; `logits(for:)` then throws why.
     public init(model: Model, options: Options = Options()) {
         var options = options
-        if !options.instructionSet.isSupported { options.instructionSet = .portable }
+        if !options.instructionSet.isSupported { options.instructionSet = .best }
         self.model = model
         self.options = options
         pool = WorkerPool(width: options.threads)
@@ -110,11 +110,12 @@ public final class FastEngine: InferenceEngine, @unchecked Sendable {
         switch options.kernelSelection {
         case .measured(let cache):
             let selector = KernelSelector(instructionSet: options.instructionSet, cache: cache)
-            plan = ExecutionPlan(compiled: compiled, instructionSet: options.instructionSet, prepare: selector.prepare)
+            plan = ExecutionPlan(compiled: compiled, prepare: selector.prepare)
             cache?.save()
         case .fixed(let choice):
-            plan = ExecutionPlan(compiled: compiled, instructionSet: options.instructionSet) {
-                PreparedConvolution($0, choice: choice)
+            let instructionSet = options.instructionSet
+            plan = ExecutionPlan(compiled: compiled) {
+                PreparedConvolution($0.layer, weights: $0.effectiveWeights(), choice: choice, instructionSet: instructionSet)
             }
         }
         let prepared = Prepared(plan: plan, arenas: (0..<options.threads).map { _ in Arena(plan: plan) })

@@ -44,17 +44,13 @@ public struct KernelChoice: Hashable, Sendable, CustomStringConvertible {
         self.shifted = shifted
     }
 
-    /// Input rows per list block: 32 KiB of a tile's columns, two thirds of this machine's 48 KiB L1.
-    static func blockRows(tile: Int) -> Int { 8192 / tile }
-
-    /// Independent accumulator sets the list kernel keeps per output at `tile` (kernels_body.h's CHAINS): enough
-    /// vector additions in flight to hide their latency.
-    static func accumulatorChains(tile: Int) -> Int { tile == 16 ? 8 : tile == 32 ? 4 : 2 }
+    /// Input rows per list block (SupermaskKernelConstants.h): 32 KiB of a tile's columns.
+    static func blockRows(tile: Int) -> Int { Int(smk_list_block_rows(Int32(tile))) }
 
     /// The tile sizes the kernels are compiled for.
-    public static let tiles = [16, 32, 64]
+    public static let tiles = [Int(SMK_TILE_SMALL), Int(SMK_TILE_MEDIUM), Int(SMK_TILE_LARGE)]
     /// The largest of `tiles`: how far past its end a direct kernel may read an input buffer.
-    static let largestTile = 64
+    static let largestTile = Int(SMK_TILE_LARGE)
 
     /// `sparse/64`, `signs/32 direct`, `dense/16 channels-outer`, …: the form the kernel cache stores and
     /// reports print.
@@ -74,27 +70,5 @@ public struct KernelChoice: Hashable, Sendable, CustomStringConvertible {
         else { return nil }
         self.init(method, tile: tile, direct: flags.contains("direct"), channelsOuter: flags.contains("channels-outer"),
                   blocked: flags.contains("blocked"), shifted: flags.contains("shifted"))
-    }
-}
-
-/// The instruction set the engine's kernels are compiled for; the engine uses one set for every layer.
-public enum InstructionSet: String, Sendable {
-    /// 512-bit vectors with fused multiply-add (only on CPUs that report AVX-512F).
-    case avx512
-    /// The baseline instruction set: runs on every CPU.
-    case portable
-
-    /// The fastest set this CPU supports.
-    public static var best: InstructionSet { smk_cpu_supports_avx512() != 0 ? .avx512 : .portable }
-
-    /// Whether this CPU can run the set.
-    public var isSupported: Bool { self == .portable || smk_cpu_supports_avx512() != 0 }
-
-    /// The C kernel table for this set.
-    var kernels: UnsafePointer<smk_kernel_table> {
-        switch self {
-        case .avx512: return smk_kernels_avx512()
-        case .portable: return smk_kernels_portable()
-        }
     }
 }

@@ -19,10 +19,10 @@ struct KernelSelector {
     }()
 
     /// Changes whenever the candidate set or a kernel changes, so that stale cached choices are not reused.
-    static let candidateSetVersion = 12
+    static let candidateSetVersion = 14
 
     /// The cache key of `layer`.
-    func key(for layer: ConvolutionWeights) -> String {
+    func key(for layer: ConvolutionLayer) -> String {
         let c = layer.convolution
         let shape = layer.inputShape
         return "v\(Self.candidateSetVersion)|\(Self.cpuName)|\(instructionSet.rawValue)|\(c.inputChannels)x\(shape.height)x\(shape.width)"
@@ -31,12 +31,13 @@ struct KernelSelector {
     }
 
     /// The fastest candidate for `layer`, laid out.
-    func prepare(_ layer: ConvolutionWeights) -> PreparedConvolution {
+    func prepare(_ convolution: ConvolutionWeights) -> PreparedConvolution {
+        let layer = convolution.layer
+        let weights = convolution.effectiveWeights()
         let key = key(for: layer)
         if let cached = cache?.choice(for: key), layer.applicable(cached) == cached {
-            return PreparedConvolution(layer, choice: cached)
+            return PreparedConvolution(layer, weights: weights, choice: cached, instructionSet: instructionSet)
         }
-        let kernels = instructionSet.kernels
         let input = AlignedBuffer<Float>(repeating: 0, count: layer.inputShape.count + KernelChoice.largestTile)
         var state: UInt32 = 0x9E37_79B9
         for index in 0..<layer.inputShape.count {
@@ -45,7 +46,7 @@ struct KernelSelector {
         }
         let output = AlignedBuffer<Float>(repeating: 0, count: layer.outputShape.count)
         let contenders = layer.candidates.map { candidate in
-            let kernel = PreparedConvolution(layer, choice: candidate)
+            let kernel = PreparedConvolution(layer, weights: weights, choice: candidate, instructionSet: instructionSet)
             return (kernel: kernel, columns: AlignedBuffer<Float>(repeating: 0, count: max(16, kernel.columnsCount)))
         }
         /// One run of contender `index`, in seconds.
@@ -53,7 +54,7 @@ struct KernelSelector {
             let (kernel, columns) = contenders[index]
             let start = DispatchTime.now().uptimeNanoseconds
             kernel.stage(input: input.pointer, shared: columns.pointer)
-            kernel.run(kernels: kernels, input: input.pointer, output: output.pointer, residual: nil,
+            kernel.run(input: input.pointer, output: output.pointer, residual: nil,
                        shared: columns.pointer, columns: columns.pointer, tiles: 0..<kernel.tileCount,
                        outputs: 0..<layer.convolution.outputChannels)
             return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -70,7 +71,8 @@ struct KernelSelector {
             }
         }
         guard let winnerIndex = fastest.indices.min(by: { fastest[$0] < fastest[$1] }) else {
-            return PreparedConvolution(layer, choice: KernelChoice(.sparse, tile: 64))
+            return PreparedConvolution(layer, weights: weights, choice: KernelChoice(.sparse, tile: 64),
+                                       instructionSet: instructionSet)
         }
         let winner = contenders[winnerIndex].kernel
         cache?.record(winner.choice, for: key)

@@ -3,8 +3,10 @@ import CSupermaskKernels
 /// A convolution laid out for one kernel choice: the weight lists (or packed dense weights) and the folded
 /// epilogue constants, in aligned memory, ready to run over any range of tiles and output channels.
 final class PreparedConvolution: @unchecked Sendable {
-    let layer: ConvolutionWeights
+    let layer: ConvolutionLayer
     let choice: KernelChoice
+    /// The table the lists are laid out for (their padding follows its accumulator chains).
+    let instructionSet: InstructionSet
     private let scale: AlignedBuffer<Float>
     private let bias: AlignedBuffer<Float>
     /// sparse/signs: list l = block · outputChannels + o (output channel o's entries in input-row block `block`)
@@ -18,14 +20,18 @@ final class PreparedConvolution: @unchecked Sendable {
     private let rows: AlignedBuffer<Int32>
     /// sparse: the weight of each entry.
     private let values: AlignedBuffer<Float>
-    /// dense: weights as [outputChannels / 4][depth][4], zero-padded to a multiple of 4 channels.
+    /// dense: weights as [outputChannels / 4][depth][4] (SMK_DENSE_CHANNELS = 4), zero-padded to a multiple of 4
+    /// channels.
     private let packed: AlignedBuffer<Float>
     /// sparse/signs: how many blocks of input rows the lists are split into, and the rows per block.
     private let blocks: Int
     private let blockRows: Int
 
-    init(_ layer: ConvolutionWeights, choice: KernelChoice) {
+    /// Lays out `weights` (the layer's masked weights in (out, in, kh, kw) order) for `choice` and the kernels
+    /// of `instructionSet`; keeps only that layout.
+    init(_ layer: ConvolutionLayer, weights: [Float], choice: KernelChoice, instructionSet: InstructionSet) {
         self.layer = layer
+        self.instructionSet = instructionSet
         self.choice = layer.applicable(choice)
         let outputs = layer.convolution.outputChannels
         let depth = layer.depth
@@ -57,7 +63,7 @@ final class PreparedConvolution: @unchecked Sendable {
             // enters its remainder loops, whose varying trip counts cost a branch misprediction per short list.
             // Adding zero leaves every sum exact. Direct and shifted kernels read the input in place: no zero row.
             let inPlace = self.choice.direct || shifted
-            let chains = inPlace ? 1 : KernelChoice.accumulatorChains(tile: self.choice.tile)
+            let chains = inPlace ? 1 : instructionSet.accumulatorChains(tile: self.choice.tile)
             func pad(from start: Int) {
                 while (rows.count - start) % chains != 0 {
                     rows.append(Int32(depth * rowStride))
@@ -70,16 +76,16 @@ final class PreparedConvolution: @unchecked Sendable {
                     let base = o * depth
                     let start = rows.count
                     if signs {
-                        rows += blockRange.filter { layer.weights[base + $0] > 0 }.map(offset)
+                        rows += blockRange.filter { weights[base + $0] > 0 }.map(offset)
                         pad(from: start)
                         splits.append(Int32(rows.count))
                         let minus = rows.count
-                        rows += blockRange.filter { layer.weights[base + $0] < 0 }.map(offset)
+                        rows += blockRange.filter { weights[base + $0] < 0 }.map(offset)
                         pad(from: minus)
                     } else {
-                        for r in blockRange where layer.weights[base + r] != 0 {
+                        for r in blockRange where weights[base + r] != 0 {
                             rows.append(offset(r))
-                            values.append(layer.weights[base + r])
+                            values.append(weights[base + r])
                         }
                         pad(from: start)
                     }
@@ -90,10 +96,10 @@ final class PreparedConvolution: @unchecked Sendable {
                 for o in 0..<outputs { scale[o] *= magnitude }
             }
         case .dense:
-            let blocks = (outputs + 3) / 4
-            packed = [Float](repeating: 0, count: blocks * depth * 4)
+            let group = Int(SMK_DENSE_CHANNELS)
+            packed = [Float](repeating: 0, count: (outputs + group - 1) / group * depth * group)
             for o in 0..<outputs {
-                for r in 0..<depth { packed[((o / 4) * depth + r) * 4 + o % 4] = layer.weights[o * depth + r] }
+                for r in 0..<depth { packed[((o / group) * depth + r) * group + o % group] = weights[o * depth + r] }
             }
         }
         self.scale = AlignedBuffer(scale)
@@ -115,7 +121,7 @@ final class PreparedConvolution: @unchecked Sendable {
     var tileCount: Int { (computedPlane + choice.tile - 1) / choice.tile }
 
     /// Shifted kernels: floats of one padded input copy, with slack for the last tile's reads past the last plane.
-    private static func shiftedCopyCount(_ layer: ConvolutionWeights, tile: Int) -> Int {
+    private static func shiftedCopyCount(_ layer: ConvolutionLayer, tile: Int) -> Int {
         (layer.inputShape.channels * layer.paddedPlane + tile + 15) / 16 * 16
     }
 
@@ -186,11 +192,11 @@ final class PreparedConvolution: @unchecked Sendable {
     /// `output` its output, `residual` (if any) a tensor shaped like the output that is added before the ReLU,
     /// `shared` the scratch `stage` wrote to, and `columns` this worker's own scratch (which may be `shared`).
     /// `outputs` starts at a multiple of 4.
-    func run(kernels: UnsafePointer<smk_kernel_table>, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+    func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
              residual: UnsafePointer<Float>?, shared: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>,
              tiles: Range<Int>, outputs: Range<Int>) {
         if choice.shifted {
-            runShifted(kernels: kernels, padded: shared, output: output, residual: residual, scratch: columns,
+            runShifted(padded: shared, output: output, residual: residual, scratch: columns,
                        tiles: tiles, outputs: outputs)
             return
         }
@@ -205,7 +211,7 @@ final class PreparedConvolution: @unchecked Sendable {
         var epilogue = smk_epilogue(
             scale: scale.pointer, bias: bias.pointer, residual: residual, output: output,
             plane: outputShape.plane, relu: layer.relu ? 1 : 0)
-        let table = kernels.pointee
+        let table = instructionSet.kernels.pointee
         let tileFloats = self.tileFloats
         let partial = columns + gatherCount
         /// Gathers input rows `rows` of tile `tileIndex` into `target`.
@@ -272,7 +278,7 @@ final class PreparedConvolution: @unchecked Sendable {
     /// `run` for shifted kernels: runs the lists over tiles of the padded-width output read from the padded copies
     /// `stage` made (scale and bias applied), then drops the extra columns while adding the residual and clamping,
     /// in the reference's order.
-    private func runShifted(kernels: UnsafePointer<smk_kernel_table>, padded: UnsafePointer<Float>,
+    private func runShifted(padded: UnsafePointer<Float>,
                             output: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?,
                             scratch: UnsafeMutablePointer<Float>, tiles: Range<Int>, outputs: Range<Int>) {
         let outputShape = layer.outputShape
@@ -285,7 +291,7 @@ final class PreparedConvolution: @unchecked Sendable {
                                     plane: plane, relu: 0)
         for tileIndex in tiles {
             let first = tileIndex * tile
-            kernels.pointee.lists(padded + first, Int32(tile), starts.pointer,
+            instructionSet.kernels.pointee.lists(padded + first, Int32(tile), starts.pointer,
                                   choice.method == .signs ? splits.pointer : nil, rows.pointer, values.pointer,
                                   Int32(blocks), 0, Int32(blocks), Int32(layer.convolution.outputChannels),
                                   Int32(outputs.lowerBound),

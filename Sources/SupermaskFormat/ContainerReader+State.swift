@@ -11,6 +11,7 @@ struct DecodingState {
     private var normOrder: [BatchNorm] = []
     private var keep: KeepFraction?
     private var generator: WeightGenerator?
+    private var torchSeed: TorchSeedRecord?
     private var metadata: [(key: String, value: MetadataValue)] = []
     private var convolutions: [String: ConvolutionParameters] = [:]
     private var batchNorms: [String: BatchNormParameters] = [:]
@@ -84,8 +85,10 @@ struct DecodingState {
                 throw SupermaskError("unknown init '\(initName)'")
             }
             generator = WeightGenerator(seed: seed, initialisation: initialisation)
+        } else if hasGenerator == 2, let architecture {
+            torchSeed = try TorchSeedRecord.decode(&reader, architecture: architecture)
         } else if hasGenerator != 0 {
-            throw SupermaskError("generator flag \(hasGenerator) is not 0 or 1")
+            throw SupermaskError("generator flag \(hasGenerator) is not 0, 1 or 2")
         }
         let count = try reader.read(UInt32.self, "the entry count")
         guard Int(count) <= reader.remaining / 6 else { throw SupermaskError("entry count \(count) exceeds what \(reader.remaining) bytes can hold") }
@@ -141,6 +144,11 @@ struct DecodingState {
             guard let generator else { throw SupermaskError("seed weights but the metadata names no generator") }
             guard stored.isEmpty else { throw SupermaskError("seed mode stores no weights, yet \(stored.count) bytes follow") }
             weight = generator.weights(layerIndex: index, count: n, fanIn: convolution.fanIn)
+        } else if mode == .torchSeed {
+            guard torchSeed != nil else { throw SupermaskError("torch-seed weights but the metadata names no torch generator") }
+            guard stored.isEmpty else { throw SupermaskError("torch-seed mode stores no weights, yet \(stored.count) bytes follow") }
+            // Regenerated for all such layers at once when the container has been read (one pass over the stream).
+            weight = []
         } else {
             let values = try KeptWeights.decode(stored, mode: mode, count: kept)
             weight = KeptWeights.scatter(values, mask: mask, count: n)
@@ -176,8 +184,12 @@ struct DecodingState {
     /// finite with variances ≥ 0.
     func model(fileBytes: Int) throws -> (model: Model, statistics: ContainerStatistics) {
         guard ended, let architecture else { throw SupermaskError("truncated: no end section") }
+        var convolutions = convolutions, metadata = metadata
+        if let torchSeed {
+            try torchSeed.regenerate(&convolutions, metadata: &metadata, architecture: architecture, layers: layers)
+        }
         var warnings: [String] = []
-        if layers.contains(where: { $0.maskCoder != nil && $0.weightMode != .seed }) {
+        if layers.contains(where: { $0.maskCoder != nil && !$0.weightMode.isRegenerated }) {
             warnings.append("the container stores only the kept weights; dropped weights read as 0, so per-layer weight statistics include those zeros")
         }
         let model = Model(

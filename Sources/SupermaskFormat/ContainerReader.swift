@@ -89,11 +89,12 @@ extension ContainerReader {
     public static func load(
         path: String, limits: ModelLimits = .standard
     ) throws -> (model: Model, statistics: ContainerStatistics) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw SupermaskError(file: path, FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file")
-        }
+        // Four bytes per weight the limits allow is more than any container of them takes (masks, statistics
+        // and headers included), so a larger file is refused before it is read.
+        let largest = limits.weights.multipliedReportingOverflow(by: 4)
+        let bytes = try RegularFile.read(path, limit: largest.overflow ? Int.max : largest.partialValue + (64 << 20), what: "a container within the weight limit")
         do {
-            return try decode([UInt8](data), limits: limits)
+            return try decode(bytes, limits: limits)
         } catch let error as SupermaskError {
             throw error.inFile(path)
         }
@@ -104,9 +105,7 @@ extension ContainerReader {
     /// Whether the file at `path` starts with the container's magic number (whatever its extension).
     /// A file that cannot be read is not a container; the importer that gets it reports why.
     public static func isContainer(path: String) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? handle.close() }
-        guard let prefix = try? handle.read(upToCount: ContainerLayout.magic.count) else { return false }
-        return hasMagic([UInt8](prefix))
+        guard let prefix = RegularFile.prefix(path, count: ContainerLayout.magic.count) else { return false }
+        return hasMagic(prefix)
     }
 }

@@ -2,18 +2,24 @@ import SupermaskCore
 
 /// Writes a `Model` as a `.smask` container (docs/format.md).
 public enum ContainerWriter {
-    /// The container of `model` with its weights stored in `mode`; `generator` is required for `.seed`.
+    /// The container of `model` with its weights stored in `mode`; `generator` is required for `.seed`, `torchSeed`
+    /// for `.torchSeed`.
     ///
-    /// The caller decides the mode (see `WeightModeSelection`); this only checks that it can hold the data.
+    /// The caller decides the mode (see `WeightModeSelection`, `TorchSeedSelection`, which verify that the seed
+    /// regenerates the weights); this only checks that it can hold the data.
     public static func encode(
-        _ model: Model, mode: WeightMode, generator: WeightGenerator? = nil
+        _ model: Model, mode: WeightMode, generator: WeightGenerator? = nil, torchSeed: TorchSeedRecord? = nil
     ) throws -> (bytes: [UInt8], statistics: ContainerStatistics) {
         if mode == .seed, generator == nil {
             throw SupermaskError("seed mode needs the generator's seed and init")
         }
+        if mode == .torchSeed, torchSeed == nil {
+            throw SupermaskError("torch-seed mode needs the torch seed, profile and init")
+        }
         var sections: [(ContainerLayout.SectionKind, [UInt8])] = []
         sections.append((.architecture, ArchitectureCoding.encode(model.architecture)))
-        sections.append((.metadata, encodeMetadata(model, generator: mode == .seed ? generator : nil)))
+        sections.append((.metadata, encodeMetadata(
+            model, generator: mode == .seed ? generator : nil, torchSeed: mode == .torchSeed ? torchSeed : nil)))
         var layers: [ContainerStatistics.Layer] = []
         for convolution in model.architecture.convolutions {
             let (payload, layer) = try encodeConvolution(convolution, model.parameters(of: convolution), mode: mode)
@@ -44,18 +50,21 @@ public enum ContainerWriter {
         return (bytes, ContainerStatistics(fileBytes: bytes.count, layers: layers))
     }
 
-    private static func encodeMetadata(_ model: Model, generator: WeightGenerator?) -> [UInt8] {
+    private static func encodeMetadata(_ model: Model, generator: WeightGenerator?, torchSeed: TorchSeedRecord?) -> [UInt8] {
         var writer = ByteWriter()
         writer.append(UInt8(model.keep == nil ? 0 : 1))
         writer.append(model.keep?.value ?? 0)
-        writer.append(UInt8(generator == nil ? 0 : 1))
+        writer.append(UInt8(generator != nil ? 1 : torchSeed != nil ? 2 : 0))
         if let generator {
             writer.append(WeightGenerator.identifier)
             writer.append(generator.seed)
             writer.append(generator.initialisation.rawValue)
         }
-        writer.append(UInt32(model.metadata.count))
-        for (key, value) in model.metadata {
+        torchSeed?.encode(into: &writer)
+        // A reader reports the torch record as these entries; storing them too would say it twice.
+        let entries = torchSeed == nil ? model.metadata : model.metadata.filter { !TorchSeedRecord.metadataKeys.contains($0.key) }
+        writer.append(UInt32(entries.count))
+        for (key, value) in entries {
             writer.append(key)
             switch value {
             case .integer(let integer): writer.append(UInt8(0)); writer.append(integer)

@@ -30,7 +30,7 @@ enum KeptWeights {
     static func encode(_ kept: [Float], mode: WeightMode) throws -> [UInt8] {
         var writer = ByteWriter()
         switch mode {
-        case .seed: break
+        case .seed, .torchSeed: break
         case .fp32: writer.append(floats: kept)
         case .fp16:
             for value in kept {
@@ -53,12 +53,12 @@ enum KeptWeights {
         return writer.bytes
     }
 
-    /// The kept weights of a layer with `count` of them stored in `bytes` under `mode` (not `seed`).
+    /// The kept weights of a layer with `count` of them stored in `bytes` under `mode` (not a regenerated one).
     static func decode(_ bytes: ArraySlice<UInt8>, mode: WeightMode, count: Int) throws -> [Float] {
         var reader = ByteReader(bytes)
         var result: [Float]
         switch mode {
-        case .seed:
+        case .seed, .torchSeed:
             result = []
         case .fp32:
             result = try reader.readFloats(count, "the kept weights")

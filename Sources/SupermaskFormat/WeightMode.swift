@@ -13,6 +13,8 @@ public enum WeightMode: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     case signed = 3
     /// Nothing: the weights are regenerated from the container's seed (`WeightGenerator`).
     case seed = 4
+    /// Nothing: the weights are regenerated from a torch seed as hidden-networks drew them (`TorchSeedRecord`).
+    case torchSeed = 5
 
     /// The name on the command line.
     public var description: String {
@@ -22,8 +24,12 @@ public enum WeightMode: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         case .bf16: return "bf16"
         case .signed: return "signed"
         case .seed: return "seed"
+        case .torchSeed: return "torch-seed"
         }
     }
+
+    /// Whether the weights are regenerated rather than stored.
+    public var isRegenerated: Bool { self == .seed || self == .torchSeed }
 
     /// Whether loading gives back the exported weights bit for bit.
     public var isLossless: Bool { self != .fp16 && self != .bf16 }

@@ -38,7 +38,7 @@ public enum WeightModeSelection {
     static func seedGenerator(_ model: Model, seedOverride: UInt64?) -> Result<WeightGenerator, SupermaskError> {
         func entry(_ key: String) -> MetadataValue? { model.metadata.first { $0.key == key }?.value }
         guard case .text(let identifier)? = entry("generator"), identifier == WeightGenerator.identifier else {
-            return .failure(SupermaskError("--weights seed needs weights made by supermask's generator (supermask init); this model records none. The released checkpoints were drawn from an unknown seed (hidden-networks sets none), so they cannot be stored as a seed: use --weights auto, signed or fp32"))
+            return .failure(SupermaskError("--weights seed needs weights made by supermask's generator (supermask init); this model records none. The released checkpoints were drawn by PyTorch from an unknown seed (hidden-networks sets none): store them with --weights torch-seed --torch-seed N once it is known, or auto, signed or fp32"))
         }
         guard case .text(let initName)? = entry("init"), let initialisation = WeightGenerator.Initialisation(rawValue: initName) else {
             return .failure(SupermaskError("--weights seed: the model names the generator but no valid 'init' entry"))

@@ -1,4 +1,3 @@
-import CHDF5
 import SupermaskCore
 
 /// Loads a hidden-networks checkpoint converted by `tools/pth2h5.py` (layout: docs/hdf5-layout.md) into a `Model`.
@@ -7,6 +6,9 @@ import SupermaskCore
 /// key set and shapes. Every parameter is checked against it (present, right shape, floating point, finite),
 /// and every layer that has `scores` gets its edge-popup mask at the keep fraction from `options.keep` or the
 /// file's `keep` attribute.
+///
+/// libhdf5 reads the file where `HDF5Isolation.current` says (in a child process, in the `supermask` command); every
+/// check on the tensors is made here, in this process.
 public enum CheckpointImporter {
     /// What the user may override on the command line.
     public struct Options: Sendable {
@@ -29,27 +31,19 @@ public enum CheckpointImporter {
         }
     }
 
-    static let stateDictGroup = "/state_dict"
-
     /// Reads the model in the HDF5 file at `path`, validated as every importer's output is.
     public static func load(path: String, options: Options = Options()) throws -> Model {
-        let model = try HDF5Library.withLock { try loadUnlocked(path: path, options: options) }
+        let stateDict = try HDF5Isolation.current.readStateDict(path: path)
+        let model = try model(from: stateDict, path: path, options: options)
         do { try model.validate(limits: options.limits) } catch let error as SupermaskError { throw error.inFile(path) }
         return model
     }
 
-    private static func loadUnlocked(path: String, options: Options) throws -> Model {
-        let file = try HDF5File(path: path)
-        guard file.exists(stateDictGroup) else {
-            throw SupermaskError(file: path, "no /state_dict group: not a checkpoint written by tools/pth2h5.py")
-        }
-        let metadata = try file.rootAttributes()
-        var shapes: [String: DatasetInfo] = [:]
-        for name in try file.memberNames(ofGroup: stateDictGroup) {
-            shapes[name] = try file.datasetInfo("\(stateDictGroup)/\(name)")
-        }
+    private static func model(from stateDict: HDF5StateDict, path: String, options: Options) throws -> Model {
+        let metadata = stateDict.attributes
+        let shapes = stateDict.tensors
         let architecture = try resolveArchitecture(options.architecture, metadata: metadata, shapes: shapes, path: path)
-        var reader = ParameterReader(file: file, shapes: shapes)
+        var reader = ParameterReader(path: path, shapes: shapes)
         let hasScores = architecture.convolutions.contains { shapes["\($0.name).scores"] != nil }
         let keep = try hasScores ? resolveKeep(options.keep, metadata: metadata, path: path) : options.keep
 
@@ -88,7 +82,7 @@ public enum CheckpointImporter {
     }
 
     private static func resolveArchitecture(
-        _ override: Architecture?, metadata: [(key: String, value: MetadataValue)], shapes: [String: DatasetInfo],
+        _ override: Architecture?, metadata: [(key: String, value: MetadataValue)], shapes: [String: HDF5Tensor],
         path: String
     ) throws -> Architecture {
         if let override { return override }
@@ -102,7 +96,7 @@ public enum CheckpointImporter {
     }
 
     /// Whether every convolution weight of `architecture` is in `shapes` with the right shape, and no other 4-D weight is.
-    private static func matches(_ architecture: Architecture, _ shapes: [String: DatasetInfo]) -> Bool {
+    private static func matches(_ architecture: Architecture, _ shapes: [String: HDF5Tensor]) -> Bool {
         let convolutions = architecture.convolutions
         let weightCount = shapes.filter { $0.key.hasSuffix(".weight") && $0.value.shape.count == 4 }.count
         return weightCount == convolutions.count
@@ -126,14 +120,14 @@ public enum CheckpointImporter {
     }
 }
 
-/// Reads named tensors from the state dict, checking each and remembering which keys were used.
+/// Takes named tensors from the state dict, checking each and remembering which keys were used.
 private struct ParameterReader {
-    let file: HDF5File
-    let shapes: [String: DatasetInfo]
+    let path: String
+    let shapes: [String: HDF5Tensor]
     private var used: Set<String> = []
 
-    init(file: HDF5File, shapes: [String: DatasetInfo]) {
-        self.file = file
+    init(path: String, shapes: [String: HDF5Tensor]) {
+        self.path = path
         self.shapes = shapes
     }
 
@@ -142,18 +136,17 @@ private struct ParameterReader {
     /// The float tensor `key`, which must exist with `shape`, be floating point and hold only finite values.
     mutating func floats(_ key: String, shape: [Int]) throws -> [Float] {
         guard let info = shapes[key] else {
-            throw SupermaskError(file: file.path, "missing tensor '\(key)' (expected shape \(shape.shapeDescription))")
+            throw SupermaskError(file: path, "missing tensor '\(key)' (expected shape \(shape.shapeDescription))")
         }
         guard info.shape == shape else {
-            throw SupermaskError(file: file.path, "tensor '\(key)' has shape \(info.shape.shapeDescription), expected \(shape.shapeDescription)")
+            throw SupermaskError(file: path, "tensor '\(key)' has shape \(info.shape.shapeDescription), expected \(shape.shapeDescription)")
         }
-        guard info.elementClass == H5T_FLOAT else {
-            throw SupermaskError(file: file.path, "tensor '\(key)' has dtype \(info.typeDescription), expected a floating-point type")
+        guard case .float = info.elementType, let values = info.floats else {
+            throw SupermaskError(file: path, "tensor '\(key)' has dtype \(info.elementType), expected a floating-point type")
         }
         used.insert(key)
-        let values = try file.readFloats("\(CheckpointImporter.stateDictGroup)/\(key)", count: info.elementCount)
         if let bad = values.firstIndex(where: { !$0.isFinite }) {
-            throw SupermaskError(file: file.path, "tensor '\(key)' holds \(values[bad]) at flat index \(bad); weights, scores and statistics must be finite")
+            throw SupermaskError(file: path, "tensor '\(key)' holds \(values[bad]) at flat index \(bad); weights, scores and statistics must be finite")
         }
         return values
     }
@@ -164,7 +157,7 @@ private struct ParameterReader {
         let mean = try floats("\(norm.name).running_mean", shape: shape)
         let variance = try floats("\(norm.name).running_var", shape: shape)
         if let bad = variance.firstIndex(where: { $0 < 0 }) {
-            throw SupermaskError(file: file.path, "tensor '\(norm.name).running_var' is negative (\(variance[bad])) at index \(bad)")
+            throw SupermaskError(file: path, "tensor '\(norm.name).running_var' is negative (\(variance[bad])) at index \(bad)")
         }
         _ = shapes["\(norm.name).num_batches_tracked"].map { _ in used.insert("\(norm.name).num_batches_tracked") }
         guard shapes["\(norm.name).weight"] != nil || shapes["\(norm.name).bias"] != nil else {

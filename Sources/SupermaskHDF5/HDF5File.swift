@@ -2,21 +2,29 @@ import CHDF5
 import Foundation
 import SupermaskCore
 
-/// A read-only HDF5 file: the few operations the importer needs, each failure turned into a `SupermaskError`.
+/// A read-only HDF5 file: the few operations the state-dict reader needs, each bounded by `HDF5Limits` and each
+/// failure turned into a `SupermaskError`.
 ///
-/// libhdf5's own diagnostics (the "HDF5-DIAG" stack it prints on every failed call) are silenced; the
-/// caller reports one line instead.
+/// No link is followed before its type has been read: only hard links lead anywhere, so the reader never opens
+/// another file through a soft, external or user-defined link. libhdf5's own diagnostics (the "HDF5-DIAG" stack it
+/// prints on every failed call) are silenced; the caller reports one line instead.
 final class HDF5File {
     let path: String
-    private let id: hid_t
+    let id: hid_t
+    /// The file's size in bytes: every dataset's bytes are stored in it, so their total is at most this.
+    let size: Int
 
-    /// Opens `path` read-only.
+    /// Opens `path` read-only; it must be a regular file (a FIFO or a device could block libhdf5 forever).
     init(path: String) throws {
         H5Eset_auto2(hid_t(H5E_DEFAULT), nil, nil)
         self.path = path
-        guard FileManager.default.isReadableFile(atPath: path) else {
-            throw SupermaskError(file: path, FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file")
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            throw SupermaskError(file: path, errno == ENOENT ? "no such file" : "cannot read the file")
         }
+        guard status.st_mode & S_IFMT == S_IFREG else { throw SupermaskError(file: path, "not a regular file") }
+        size = Int(status.st_size)
+        guard access(path, R_OK) == 0 else { throw SupermaskError(file: path, "cannot read the file") }
         guard H5Fis_hdf5(path) > 0 else {
             throw SupermaskError(file: path, "not an HDF5 file (convert a .pth checkpoint with tools/pth2h5.py first)")
         }
@@ -27,142 +35,131 @@ final class HDF5File {
 
     deinit { H5Fclose(id) }
 
-    /// Whether a link (group or dataset) exists at the absolute `path` inside the file.
-    func exists(_ path: String) -> Bool {
-        H5Lexists(id, path, hid_t(H5P_DEFAULT)) > 0
-    }
+    // MARK: Links
 
-    /// The scalar attributes of the root group: integers, reals and strings; others are skipped.
-    func rootAttributes() throws -> [(key: String, value: MetadataValue)] {
-        var result: [(key: String, value: MetadataValue)] = []
-        var index: hsize_t = 0
-        while true {
-            let attribute = H5Aopen_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, index, hid_t(H5P_DEFAULT), hid_t(H5P_DEFAULT))
-            guard attribute >= 0 else { break }
-            defer { H5Aclose(attribute) }
-            index += 1
-            let name = readName { H5Aget_name(attribute, $1, $0) }
-            if let value = try readScalarAttribute(attribute, name: name) { result.append((name, value)) }
-        }
-        return result
-    }
-
-    /// The names of the links directly inside the group at `path`, in name order.
-    func memberNames(ofGroup path: String) throws -> [String] {
-        let group = H5Gopen2(id, path, hid_t(H5P_DEFAULT))
-        guard group >= 0 else { throw SupermaskError(file: self.path, "cannot open group \(path)") }
-        defer { H5Gclose(group) }
+    /// The names and types of the links directly in `group` (whose path in the file is `groupPath`), in name order,
+    /// read without following any of them.
+    func links(in group: hid_t, groupPath: String) throws -> [(name: String, type: H5L_type_t)] {
         var info = H5G_info_t()
-        guard H5Gget_info(group, &info) >= 0 else { throw SupermaskError(file: self.path, "cannot list group \(path) (corrupt file)") }
-        return (0..<info.nlinks).map { position in
-            readName { H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, position, $0, $1, hid_t(H5P_DEFAULT)) }
+        guard H5Gget_info(group, &info) >= 0 else {
+            throw SupermaskError(file: path, "cannot list group \(groupPath) (corrupt file)")
+        }
+        guard info.nlinks <= UInt64(HDF5Limits.maxTensors) else {
+            throw SupermaskError(file: path, "group \(groupPath) has \(info.nlinks) members; at most \(HDF5Limits.maxTensors) are read")
+        }
+        let listing = LinkListing()
+        var position: hsize_t = 0
+        let status = H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, &position, { _, name, info, context in
+            guard let name, let info, let context else { return -1 }
+            let listing = Unmanaged<LinkListing>.fromOpaque(context).takeUnretainedValue()
+            return listing.add(name: name, type: info.pointee.type)
+        }, Unmanaged.passUnretained(listing).toOpaque())
+        if let problem = listing.problem { throw SupermaskError(file: path, "group \(groupPath): \(problem)") }
+        guard status >= 0 else { throw SupermaskError(file: path, "cannot list group \(groupPath) (corrupt file)") }
+        return listing.links
+    }
+
+    /// The type of the object the link `name` in `location` leads to, after checking that it is a hard link: the
+    /// only kind that stays inside this file without naming a path. `displayPath` is the link's path, for messages.
+    func hardLinkedObjectType(_ name: String, in location: hid_t, displayPath: String) throws -> H5O_type_t {
+        guard !name.isEmpty, !name.contains("/"), name != "." else {
+            throw SupermaskError(file: path, "link name '\(displayPath.escapedForDisplay())' is not a plain name")
+        }
+        var link = H5L_info_t()
+        guard H5Lget_info(location, name, &link, hid_t(H5P_DEFAULT)) >= 0 else {
+            throw SupermaskError(file: path, "cannot read the link \(displayPath.escapedForDisplay()) (corrupt file)")
+        }
+        if let refusal = Self.refusal(ofLinkType: link.type) {
+            throw SupermaskError(file: path, "\(displayPath.escapedForDisplay()) \(refusal)")
+        }
+        var object = H5O_info_t()
+        guard H5Oget_info_by_name2(location, name, &object, UInt32(H5O_INFO_BASIC), hid_t(H5P_DEFAULT)) >= 0 else {
+            throw SupermaskError(file: path, "cannot read the object \(displayPath.escapedForDisplay()) (corrupt file)")
+        }
+        return object.type
+    }
+
+    /// Why a link of `type` is refused, or `nil` for a hard link.
+    static func refusal(ofLinkType type: H5L_type_t) -> String? {
+        switch type {
+        case H5L_TYPE_HARD: return nil
+        case H5L_TYPE_SOFT: return "is a soft link; refused"
+        case H5L_TYPE_EXTERNAL: return "is an external link to another file; refused"
+        default: return "is a user-defined link; refused"
         }
     }
 
-    /// A dataset's shape and element type, without reading its data.
-    func datasetInfo(_ path: String) throws -> DatasetInfo {
-        try withDataset(path) { dataset in
-            let space = H5Dget_space(dataset)
-            guard space >= 0 else { throw SupermaskError(file: self.path, "cannot read the shape of \(path) (corrupt file)") }
-            defer { H5Sclose(space) }
-            let rank = Int(H5Sget_simple_extent_ndims(space))
-            guard rank >= 0 else { throw SupermaskError(file: self.path, "cannot read the shape of \(path) (corrupt file)") }
-            var dimensions = [hsize_t](repeating: 0, count: rank)
-            H5Sget_simple_extent_dims(space, &dimensions, nil)
-            let type = H5Dget_type(dataset)
-            guard type >= 0 else { throw SupermaskError(file: self.path, "cannot read the type of \(path) (corrupt file)") }
-            defer { H5Tclose(type) }
-            return DatasetInfo(
-                shape: dimensions.map { Int($0) }, elementClass: H5Tget_class(type), elementSize: H5Tget_size(type))
+    // MARK: Root attributes
+
+    /// The number of attributes on the root group, within `HDF5Limits.maxRootAttributes`.
+    func rootAttributeCount() throws -> Int {
+        var info = H5O_info_t()
+        guard H5Oget_info2(id, &info, UInt32(H5O_INFO_NUM_ATTRS)) >= 0 else {
+            throw SupermaskError(file: path, "cannot read the root group (corrupt file)")
         }
-    }
-
-    /// A floating-point dataset's elements, converted to float32 by libhdf5.
-    func readFloats(_ path: String, count: Int) throws -> [Float] {
-        try withDataset(path) { dataset in
-            var values = [Float](repeating: 0, count: count)
-            let status = values.withUnsafeMutableBytes {
-                H5Dread(dataset, h5shim_native_float(), H5S_ALL, H5S_ALL, hid_t(H5P_DEFAULT), $0.baseAddress)
-            }
-            guard status >= 0 else {
-                throw SupermaskError(file: self.path, "cannot read dataset \(path) (truncated or corrupt file)")
-            }
-            return values
+        guard info.num_attrs <= UInt64(HDF5Limits.maxRootAttributes) else {
+            throw SupermaskError(file: path, "the root group has \(info.num_attrs) attributes; at most \(HDF5Limits.maxRootAttributes) are read")
         }
+        return Int(info.num_attrs)
     }
 
-    private func withDataset<Result>(_ path: String, _ body: (hid_t) throws -> Result) throws -> Result {
-        let dataset = H5Dopen2(id, path, hid_t(H5P_DEFAULT))
-        guard dataset >= 0 else { throw SupermaskError(file: self.path, "cannot open dataset \(path) (corrupt file)") }
-        defer { H5Dclose(dataset) }
-        return try body(dataset)
+    /// The root attribute `name` if there is one: its value, or `nil` inside when it is not a scalar number or string.
+    func rootAttribute(named name: String) throws -> MetadataValue?? {
+        guard H5Aexists(id, name) > 0 else { return .none }
+        let attribute = H5Aopen(id, name, hid_t(H5P_DEFAULT))
+        guard attribute >= 0 else { throw SupermaskError(file: path, "cannot open the attribute \(name) (corrupt file)") }
+        defer { H5Aclose(attribute) }
+        return .some(try HDF5AttributeReader(file: path, attribute: attribute, name: name).scalarValue())
     }
 
-    /// Calls an HDF5 "get name" function twice: once for the length, once into a buffer.
-    private func readName(_ get: (UnsafeMutablePointer<CChar>?, Int) -> Int) -> String {
-        let length = get(nil, 0)
-        guard length > 0 else { return "" }
-        var buffer = [CChar](repeating: 0, count: length + 1)
-        _ = buffer.withUnsafeMutableBufferPointer { get($0.baseAddress, length + 1) }
-        return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-    }
-
-    private func readScalarAttribute(_ attribute: hid_t, name: String) throws -> MetadataValue? {
-        let space = H5Aget_space(attribute)
-        defer { H5Sclose(space) }
-        guard H5Sget_simple_extent_npoints(space) == 1 else { return nil }
-        let type = H5Aget_type(attribute)
-        defer { H5Tclose(type) }
-        switch H5Tget_class(type) {
-        case H5T_INTEGER:
-            var value: Int64 = 0
-            guard H5Aread(attribute, h5shim_native_int64(), &value) >= 0 else { return nil }
-            return .integer(value)
-        case H5T_FLOAT:
-            var value: Double = 0
-            guard H5Aread(attribute, h5shim_native_double(), &value) >= 0 else { return nil }
-            return .real(value)
-        case H5T_STRING:
-            return readStringAttribute(attribute, fileType: type).map(MetadataValue.text)
-        default:
-            return nil
-        }
-    }
-
-    /// Reads a string attribute of either kind h5py writes: variable-length (Python `str`) or fixed-length.
-    private func readStringAttribute(_ attribute: hid_t, fileType: hid_t) -> String? {
-        if H5Tis_variable_str(fileType) > 0 {
-            let memoryType = H5Tcopy(h5shim_c_s1())
-            defer { H5Tclose(memoryType) }
-            H5Tset_size(memoryType, h5shim_variable())
-            H5Tset_cset(memoryType, H5Tget_cset(fileType))
-            var pointer: UnsafeMutablePointer<CChar>? = nil
-            guard H5Aread(attribute, memoryType, &pointer) >= 0, let pointer else { return nil }
-            defer { H5free_memory(pointer) }
-            return String(cString: pointer)
-        }
-        let size = H5Tget_size(fileType)
-        var buffer = [UInt8](repeating: 0, count: size)
-        guard H5Aread(attribute, fileType, &buffer) >= 0 else { return nil }
-        return String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self)
+    /// The root attribute at `index` in name order: its name, and its value unless it is not a scalar number or string.
+    func rootAttribute(at index: Int) throws -> (name: String, value: MetadataValue?) {
+        let attribute = H5Aopen_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, hsize_t(index), hid_t(H5P_DEFAULT), hid_t(H5P_DEFAULT))
+        guard attribute >= 0 else { throw SupermaskError(file: path, "cannot read the root attributes (corrupt file)") }
+        defer { H5Aclose(attribute) }
+        let name = try HDF5Name.read(file: path, what: "an attribute name") { H5Aget_name(attribute, $1, $0) }
+        return (name, try HDF5AttributeReader(file: path, attribute: attribute, name: name).scalarValue())
     }
 }
 
-/// The shape and element type of a dataset.
-struct DatasetInfo {
-    var shape: [Int]
-    var elementClass: H5T_class_t
-    var elementSize: Int
+/// Collects the links `H5Literate` reports, stopping at the first name over `HDF5Limits.maxNameBytes` or past
+/// `HDF5Limits.maxTensors` links (a count `H5Gget_info` reported wrongly).
+private final class LinkListing {
+    var links: [(name: String, type: H5L_type_t)] = []
+    var problem: String?
 
-    var elementCount: Int { shape.reduce(1, *) }
-
-    /// The element type in NumPy's words (`float32`, `int64`, …), for error messages.
-    var typeDescription: String {
-        switch elementClass {
-        case H5T_FLOAT: return "float\(elementSize * 8)"
-        case H5T_INTEGER: return "int\(elementSize * 8)"
-        case H5T_STRING: return "string"
-        default: return "a non-numeric type"
+    func add(name: UnsafePointer<CChar>, type: H5L_type_t) -> herr_t {
+        let length = strnlen(name, HDF5Limits.maxNameBytes + 1)
+        let bytes = UnsafeRawBufferPointer(start: name, count: length)
+        guard length <= HDF5Limits.maxNameBytes, let decoded = HDF5Limits.text(bytes, limit: HDF5Limits.maxNameBytes) else {
+            problem = "a member's name is longer than \(HDF5Limits.maxNameBytes) bytes"
+            return -1
         }
+        guard links.count < HDF5Limits.maxTensors else {
+            problem = "more than \(HDF5Limits.maxTensors) members"
+            return -1
+        }
+        links.append((decoded, type))
+        return 0
+    }
+}
+
+/// Names read with libhdf5's "get name" calls, bounded.
+enum HDF5Name {
+    /// Calls an HDF5 "get name" function twice: once for the length, which must be within
+    /// `HDF5Limits.maxNameBytes`, then into a buffer of that size.
+    static func read(file: String, what: String, _ get: (UnsafeMutablePointer<CChar>?, Int) -> Int) throws -> String {
+        let length = get(nil, 0)
+        guard length >= 0 else { throw SupermaskError(file: file, "cannot read \(what) (corrupt file)") }
+        guard length <= HDF5Limits.maxNameBytes else {
+            throw SupermaskError(file: file, "\(what) is \(length) bytes long; at most \(HDF5Limits.maxNameBytes) are read")
+        }
+        var buffer = [CChar](repeating: 0, count: length + 1)
+        let written = buffer.withUnsafeMutableBufferPointer { get($0.baseAddress, length + 1) }
+        guard written == length else { throw SupermaskError(file: file, "cannot read \(what) (corrupt file)") }
+        guard let name = buffer.withUnsafeBytes({ HDF5Limits.text($0.prefix(length), limit: HDF5Limits.maxNameBytes) }) else {
+            throw SupermaskError(file: file, "\(what) is longer than \(HDF5Limits.maxNameBytes) bytes")
+        }
+        return name
     }
 }

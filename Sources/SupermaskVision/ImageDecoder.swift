@@ -35,7 +35,7 @@ public enum ImageDecoder {
         contentsOf path: String, limits: ImageLimits = .standard, beforeDecoding: (Header) throws -> Void = { _ in }
     ) throws -> RGBImage {
         do {
-            return try FileBytes.withMappedFile(path) { try decode($0, limits: limits, beforeDecoding: beforeDecoding) }
+            return try RegularFile.withMapped(path) { try decode($0, limits: limits, beforeDecoding: beforeDecoding) }
         } catch let error as SupermaskError {
             throw error.inFile(path)
         }

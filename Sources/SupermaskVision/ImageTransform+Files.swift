@@ -9,7 +9,7 @@ extension ImageTransform {
         imageAt path: String, limits: ImageLimits, into output: UnsafeMutableBufferPointer<Float>
     ) throws -> [String] {
         do {
-            return try FileBytes.withMappedFile(path) { try preprocess($0, limits: limits, into: output) }
+            return try RegularFile.withMapped(path) { try preprocess($0, limits: limits, into: output) }
         } catch let error as SupermaskError {
             throw error.inFile(path)
         }

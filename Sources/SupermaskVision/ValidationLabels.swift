@@ -116,7 +116,8 @@ public enum ValidationLabels {
 
     /// The non-empty lines of a text file.
     private static func lines(of path: String) throws -> [String] {
-        let text = String(decoding: try FileBytes.read(path), as: UTF8.self)
+        // ILSVRC2012's labels take 2 MB.
+        let text = String(decoding: try RegularFile.read(path, limit: 256 << 20, what: "a labels file"), as: UTF8.self)
         return text.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.trimmed.isEmpty }
     }
 }

@@ -82,17 +82,14 @@ extension BundleManifest {
     /// Reads and checks `manifest.json` in `directory`: format and version, the files it names exist, counts in range.
     public static func load(directory: URL) throws -> BundleManifest {
         let path = directory.appendingPathComponent("manifest.json").path
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else {
-            throw SupermaskError(file: path, FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file: the bundle has no manifest")
-        }
-        guard attributes[.type] as? FileAttributeType == .typeRegular else { throw SupermaskError(file: path, "not a regular file") }
-        let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
-        guard size <= largestFileBytes else {
-            throw SupermaskError(file: path, "\(size) bytes, more than the \(largestFileBytes) a manifest may hold")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else { throw SupermaskError(file: path, "cannot read the file") }
+        let bytes: [UInt8]
         do {
-            return try parse(data, directory: directory)
+            bytes = try RegularFile.read(path, limit: largestFileBytes, what: "a manifest")
+        } catch let error as SupermaskError where error.message == "no such file" {
+            throw SupermaskError(file: path, "no such file: the bundle has no manifest")
+        }
+        do {
+            return try parse(Data(bytes), directory: directory)
         } catch let error as SupermaskError {
             throw error.inFile(path)
         }

@@ -62,8 +62,8 @@ public struct FetchRecord: Codable, Sendable, Equatable {
     /// Reads the record at `path`; `nil` when there is none, an error when it exists but is not a record.
     public static func read(_ path: String) throws -> FetchRecord? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        guard let data = FileManager.default.contents(atPath: path),
-              let record = try? JSONDecoder().decode(FetchRecord.self, from: data),
+        guard let bytes = try? RegularFile.read(path, limit: 1 << 20, what: "a fetch record"),
+              let record = try? JSONDecoder().decode(FetchRecord.self, from: Data(bytes)),
               record.format == "supermask-zoo-fetch", record.version == 1, ZooRegistry.isHexDigest(record.sha256)
         else {
             throw SupermaskError(file: path, "not a fetch record written by supermask fetch; delete it to fetch again")

@@ -6,7 +6,9 @@ import SupermaskCore
 ///
 /// Nothing that failed a check is left under the file's own name: a download lives in `<file>.part` until its
 /// size and digest are right, the conversion in `<name>.h5.part` until it loads as the registry's architecture,
-/// and the fetch record, which is what makes a file count as verified, is written last.
+/// and the fetch record, which is what makes a file count as verified, is written last. A digest is recorded only
+/// for bytes this command downloaded itself or that match the registry's: a file found in the directory without a
+/// record is never trusted on its own say-so.
 public struct ZooFetcher: Sendable {
     /// The registry the names are looked up in.
     public var registry: ZooRegistry
@@ -16,6 +18,10 @@ public struct ZooFetcher: Sendable {
     public var converts = true
     /// The converter to use; `nil` finds it with `CheckpointConversion.locate`.
     public var converterScript: String?
+    /// The most bytes a download may have when the registry gives no size.
+    public var maxBytes = HTTPDownload.defaultMaxBytes
+    /// The most seconds the converter may run before it is stopped.
+    public var conversionTimeout = CheckpointConversion.defaultTimeout
 
     public init(registry: ZooRegistry, directory: URL) {
         self.registry = registry
@@ -40,16 +46,17 @@ public struct ZooFetcher: Sendable {
     /// The released entry called `name`, or an error saying why it cannot be fetched.
     public func releasedEntry(_ name: String) throws -> ZooEntry {
         guard let entry = registry.entry(named: name) else {
-            throw SupermaskError("no model '\(name)' in the zoo; fetchable: \(registry.models.filter { $0.kind == .release }.map(\.name).joined(separator: ", "))")
+            let fetchable = registry.models.filter { $0.kind == .release }.map { $0.name.escapedForDisplay() }
+            throw SupermaskError("no model '\(name.escapedForDisplay())' in the zoo; fetchable: \(fetchable.joined(separator: ", "))")
         }
         switch entry.kind {
         case .release:
             return entry
         case .baseline:
-            throw SupermaskError("\(name) is a dense baseline's configuration; the authors released no checkpoint for it")
+            throw SupermaskError("\(name.escapedForDisplay()) is a dense baseline's configuration; the authors released no checkpoint for it")
         case .bundled:
             let path = registry.directory.appendingPathComponent(entry.path ?? "").path
-            throw SupermaskError("\(name) is bundled with supermask (\(path)); there is nothing to fetch")
+            throw SupermaskError("\(name.escapedForDisplay()) is bundled with supermask (\(path.escapedPath)); there is nothing to fetch")
         }
     }
 
@@ -58,13 +65,14 @@ public struct ZooFetcher: Sendable {
         let entry = try releasedEntry(name)
         // `validate()` guarantees these for a release.
         guard let file = entry.file, let urlText = entry.url, let url = URL(string: urlText), let keep = entry.keep else {
-            throw SupermaskError("\(name): the registry entry lacks a file, url or keep")
+            throw SupermaskError("\(name.escapedForDisplay()): the registry entry lacks a file, url or keep")
         }
-        let conversion = converts ? try CheckpointConversion.locate(script: converterScript) : nil
+        var conversion = converts ? try CheckpointConversion.locate(script: converterScript) : nil
+        conversion?.timeout = conversionTimeout
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
-            throw SupermaskError(file: directory.path, "cannot create the download directory: \(error.localizedDescription)")
+            throw SupermaskError(file: directory.path, "cannot create the download directory: \(error.localizedDescription.escapedForDisplay())")
         }
         let path = directory.appendingPathComponent(file).path
         let recordPath = FetchRecord.path(for: path)
@@ -77,8 +85,9 @@ public struct ZooFetcher: Sendable {
             let partPath = path + ".part"
             // The first fetch's size binds only while its digest does, i.e. while the registry pins none.
             let expectedSize = entry.size ?? (entry.sha256 == nil ? earlier?.size : nil)
-            download = try HTTPDownload(url: url, partPath: partPath, expectedSize: expectedSize, label: path)
-                .run(progress: progress)
+            var transfer = HTTPDownload(url: url, partPath: partPath, expectedSize: expectedSize, label: path)
+            transfer.maxBytes = maxBytes
+            download = try transfer.run(progress: progress)
             do {
                 digest = try checkContent(of: partPath, label: path, entry: entry, earlier: earlier)
             } catch {
@@ -88,9 +97,14 @@ public struct ZooFetcher: Sendable {
             do {
                 try FileManager.default.moveItem(atPath: partPath, toPath: path)
             } catch {
-                throw SupermaskError(file: path, "cannot move the download into place: \(error.localizedDescription)")
+                throw SupermaskError(file: path, "cannot move the download into place: \(error.localizedDescription.escapedForDisplay())")
             }
         } else {
+            guard entry.sha256 != nil || earlier != nil else {
+                // Whatever put it there, its bytes were not downloaded by supermask: recording their digest now
+                // would vouch for them, and would then refuse the real file.
+                throw SupermaskError(file: path, "present without a fetch record, and the registry pins no sha256 to check it against; delete it and fetch again")
+            }
             digest = try checkContent(of: path, label: path, entry: entry, earlier: earlier, hint: "; delete it to fetch it again")
         }
         let size = HTTPDownload.fileSize(path) ?? 0
@@ -125,7 +139,7 @@ public struct ZooFetcher: Sendable {
             throw SupermaskError(file: label, "\(size) bytes, the registry says \(expected)\(hint)")
         }
         if entry.sha256 == nil, let earlier, size != earlier.size {
-            throw SupermaskError(file: label, "\(size) bytes, but the first fetch (recorded in \(FetchRecord.path(for: label))) had \(earlier.size)\(hint)")
+            throw SupermaskError(file: label, "\(size) bytes, but the first fetch (recorded in \(FetchRecord.path(for: label).escapedPath)) had \(earlier.size)\(hint)")
         }
         let digest = try SHA256.hexDigest(ofFile: path)
         if let pinned = entry.sha256 {
@@ -133,7 +147,7 @@ public struct ZooFetcher: Sendable {
                 throw SupermaskError(file: label, "sha256 \(digest) does not match the registry's \(pinned): the file is corrupted or not the release\(hint)")
             }
         } else if let earlier, digest != earlier.sha256 {
-            throw SupermaskError(file: label, "sha256 \(digest) does not match \(earlier.sha256), recorded at its first fetch in \(FetchRecord.path(for: label))\(hint)")
+            throw SupermaskError(file: label, "sha256 \(digest) does not match \(earlier.sha256), recorded at its first fetch in \(FetchRecord.path(for: label).escapedPath)\(hint)")
         }
         return digest
     }
@@ -163,7 +177,7 @@ public struct ZooFetcher: Sendable {
         do {
             try FileManager.default.moveItem(atPath: partPath, toPath: h5Path)
         } catch {
-            throw SupermaskError(file: h5Path, "cannot move the conversion into place: \(error.localizedDescription)")
+            throw SupermaskError(file: h5Path, "cannot move the conversion into place: \(error.localizedDescription.escapedForDisplay())")
         }
         let structure = FetchRecord.Structure(
             architecture: finding.architecture, keep: keep, keptWeights: finding.keptWeights, weights: finding.weights,

@@ -25,18 +25,17 @@ public struct ZooRegistry: Codable, Sendable {
 
     /// Reads and checks the registry at `path`; any problem is one error naming the file.
     public static func load(path: String) throws -> ZooRegistry {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw SupermaskError(file: path, "cannot read the zoo registry")
-        }
+        // The registry lists a few dozen models in a few KB.
+        let data = Data(try RegularFile.read(path, limit: 16 << 20, what: "a zoo registry"))
         var registry: ZooRegistry
         do {
             registry = try JSONDecoder().decode(ZooRegistry.self, from: data)
         } catch DecodingError.keyNotFound(let key, let context) {
-            throw SupermaskError(file: path, "no \"\(key.stringValue)\" in \(Self.location(context.codingPath))")
+            throw SupermaskError(file: path, "no \"\(key.stringValue.escapedForDisplay(limit: 80))\" in \(Self.location(context.codingPath))")
         } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context) {
             throw SupermaskError(file: path, "wrong type at \(Self.location(context.codingPath))")
         } catch DecodingError.dataCorrupted(let context) {
-            throw SupermaskError(file: path, "not a zoo registry: \(context.debugDescription) at \(Self.location(context.codingPath))")
+            throw SupermaskError(file: path, "not a zoo registry: \(context.debugDescription.escapedForDisplay()) at \(Self.location(context.codingPath))")
         } catch {
             throw SupermaskError(file: path, "not a zoo registry (JSON)")
         }
@@ -52,16 +51,18 @@ public struct ZooRegistry: Codable, Sendable {
     /// Checks what JSON decoding cannot: the format tag, unique names, known architectures, and the fields each
     /// kind requires.
     func validate() throws {
-        guard format == Self.formatName else { throw SupermaskError("format is '\(format)', not '\(Self.formatName)'") }
+        guard format == Self.formatName else { throw SupermaskError("format is '\(format.escapedForDisplay())', not '\(Self.formatName)'") }
         guard version == Self.supportedVersion else {
             throw SupermaskError("version \(version) of the registry format; this supermask reads version \(Self.supportedVersion)")
         }
         var seen: Set<String> = []
         for entry in models {
-            let name = entry.name
-            guard !name.isEmpty, seen.insert(name).inserted else { throw SupermaskError("model name '\(name)' is empty or repeated") }
+            guard !entry.name.isEmpty, seen.insert(entry.name).inserted else {
+                throw SupermaskError("model name '\(entry.name.escapedForDisplay())' is empty or repeated")
+            }
+            let name = entry.name.escapedForDisplay()
             guard entry.catalogueArchitecture != nil else {
-                throw SupermaskError("\(name): unknown architecture '\(entry.architecture)'; known: \(Architecture.catalogueNames)")
+                throw SupermaskError("\(name): unknown architecture '\(entry.architecture.escapedForDisplay())'; known: \(Architecture.catalogueNames)")
             }
             if let keep = entry.keep {
                 do { _ = try KeepFraction(keep) } catch let error as SupermaskError { throw SupermaskError("\(name): \(error.message)") }
@@ -71,15 +72,15 @@ public struct ZooRegistry: Codable, Sendable {
                 try Self.require(entry.keep, "keep", name)
                 let file = try Self.require(entry.file, "file", name)
                 guard !file.isEmpty, !file.contains("/"), file != ".", file != ".." else {
-                    throw SupermaskError("\(name): file '\(file)' must be a plain file name")
+                    throw SupermaskError("\(name): file '\(file.escapedForDisplay())' must be a plain file name")
                 }
                 let url = try Self.require(entry.url, "url", name)
                 guard let scheme = URL(string: url)?.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
-                    throw SupermaskError("\(name): url '\(url)' is not an http(s) URL")
+                    throw SupermaskError("\(name): url '\(url.escapedForDisplay())' is not an http(s) URL")
                 }
                 if let size = entry.size, size <= 0 { throw SupermaskError("\(name): size \(size) is not positive") }
                 if let digest = entry.sha256, !Self.isHexDigest(digest) {
-                    throw SupermaskError("\(name): sha256 '\(digest)' is not 64 lower-case hex digits")
+                    throw SupermaskError("\(name): sha256 '\(digest.escapedForDisplay(limit: 80))' is not 64 lower-case hex digits")
                 }
             case .baseline:
                 break
@@ -101,6 +102,6 @@ public struct ZooRegistry: Codable, Sendable {
     }
 
     private static func location(_ path: [any CodingKey]) -> String {
-        path.isEmpty ? "the top level" : path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        path.isEmpty ? "the top level" : path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue.escapedForDisplay(limit: 80) }.joined(separator: ".")
     }
 }

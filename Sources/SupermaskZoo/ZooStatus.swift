@@ -12,7 +12,10 @@ public struct ZooStatus: Sendable {
         case partial
         /// A release present without a fetch record: never checked.
         case unverified
-        /// A release whose size, SHA-256 and structure passed (and still match the record), or a bundled model
+        /// A release whose size and SHA-256 match the digest recorded when supermask first fetched it, the registry
+        /// pinning none: the bytes are the ones downloaded then, which is all that can be said of them.
+        case recorded
+        /// A release whose size and SHA-256 match the registry's (and whose structure passed), or a bundled model
         /// whose container loads (every CRC) as the registry's architecture.
         case verified
         /// A present file that fails a check.
@@ -29,8 +32,10 @@ public struct ZooStatus: Sendable {
     public var file: String?
     /// The converted `.h5`'s path, when present and recorded.
     public var h5: String?
-    /// What the state rests on, in a few words.
+    /// What the state rests on, in a few words; it may quote registry strings and paths, unescaped.
     public var detail: String
+    /// For a present, recorded release: where the SHA-256 it was checked against comes from.
+    public var sha256Source: FetchRecord.DigestSource?
     /// For a bundled model, the accuracy PyTorch measured on the bundled test split (its manifest).
     public var pytorchAccuracy: Double?
     /// For a bundled model that loads, its keep fraction and kept weights as the container stores them.
@@ -68,7 +73,7 @@ public struct ZooStatus: Sendable {
         do {
             record = try FetchRecord.read(FetchRecord.path(for: path))
         } catch {
-            return ZooStatus(entry: entry, state: .failed, file: path, detail: "\(error)")
+            return ZooStatus(entry: entry, state: .failed, file: path, detail: Self.text(of: error))
         }
         guard let record else {
             return ZooStatus(entry: entry, state: .unverified, file: path, detail: "no fetch record; supermask fetch \(entry.name) checks it")
@@ -81,14 +86,24 @@ public struct ZooStatus: Sendable {
         guard digest == pinned else {
             return failed("sha256 \(digest.prefix(12))… does not match \(entry.sha256 != nil ? "the registry's" : "the first fetch's") \(pinned.prefix(12))…")
         }
+        // Checked against the registry's digest, or only against the one the first fetch recorded.
+        let (state, checkedAgainst): (State, String) = entry.sha256 != nil
+            ? (.verified, "sha256 (the registry's)")
+            : (.recorded, "sha256 (recorded at the first fetch; the registry pins none)")
+        var status = ZooStatus(entry: entry, state: state, file: path, detail: "")
+        status.sha256Source = entry.sha256 != nil ? .registry : .firstFetch
         guard let structure = record.structure else {
-            return ZooStatus(entry: entry, state: .verified, file: path, detail: "size and sha256; structure not checked (fetched with --no-convert)")
+            status.detail = "size and \(checkedAgainst); structure not checked (fetched with --no-convert)"
+            return status
         }
         let h5 = directory.appendingPathComponent(structure.h5).path
         guard HTTPDownload.fileSize(h5) == structure.h5Size else {
-            return ZooStatus(entry: entry, state: .verified, file: path, detail: "size, sha256 and structure; \(structure.h5) missing or changed: fetch again to convert")
+            status.detail = "size, \(checkedAgainst) and structure; \(structure.h5) missing or changed: fetch again to convert"
+            return status
         }
-        return ZooStatus(entry: entry, state: .verified, file: path, h5: h5, detail: "size, sha256 and structure (\(structure.architecture))")
+        status.h5 = h5
+        status.detail = "size, \(checkedAgainst) and structure (\(structure.architecture))"
+        return status
     }
 
     private static func bundled(_ entry: ZooEntry, registry: ZooRegistry) -> ZooStatus {
@@ -107,8 +122,14 @@ public struct ZooStatus: Sendable {
             status.keptWeights = model.architecture.convolutions.reduce(0) { $0 + model.parameters(of: $1).keptCount }
             return status
         } catch {
-            return ZooStatus(entry: entry, state: .failed, file: path, detail: "\(error)", pytorchAccuracy: accuracy)
+            return ZooStatus(entry: entry, state: .failed, file: path, detail: Self.text(of: error), pytorchAccuracy: accuracy)
         }
+    }
+
+    /// An error as detail text: its file and message as they are, escaped once when the listing is printed.
+    private static func text(of error: any Error) -> String {
+        guard let error = error as? SupermaskError else { return "\(error)" }
+        return error.file.map { "\($0): \(error.message)" } ?? error.message
     }
 
     /// `models[name].pytorch.accuracy` of the bundle whose manifest is at `path`, if the manifest reads and has it.

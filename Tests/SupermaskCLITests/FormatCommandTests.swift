@@ -62,7 +62,7 @@ import Testing
         #expect(seed.standardError.hasPrefix("supermask: error: \(CommandRunner.fixture("fc.h5")): --weights seed needs weights made by supermask's generator"))
         #expect(seed.standardError.contains("unknown seed"))
         let mode = try CommandRunner.run("export", CommandRunner.fixture("fc.h5"), "-o", temporary(".smask"), "--weights", "int8")
-        #expect(mode.standardError == "supermask: error: unknown --weights 'int8'; use auto, seed, signed, fp32, fp16 or bf16\n")
+        #expect(mode.standardError == "supermask: error: unknown --weights 'int8'; use auto, seed, torch-seed, signed, fp32, fp16 or bf16\n")
         let initialisation = try CommandRunner.run("init", "--arch", "FC", "--init", "uniform", "--seed", "1", "-o", temporary(".h5"))
         #expect(initialisation.standardError == "supermask: error: unknown init 'uniform'; use kaiming-normal or signed-constant\n")
         let arch = try CommandRunner.run("init", "--arch", "VGG", "--init", "kaiming-normal", "--seed", "1", "-o", temporary(".h5"))

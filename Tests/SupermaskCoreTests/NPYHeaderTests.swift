@@ -115,7 +115,7 @@ import Testing
         #expect {
             try NPY.read(contentsOf: directory)
         } throws: { error in
-            (error as? SupermaskError)?.file == directory && (error as? SupermaskError)?.message.hasPrefix("cannot read the file") == true
+            (error as? SupermaskError)?.file == directory && (error as? SupermaskError)?.message == "a directory, not a file"
         }
     }
 }

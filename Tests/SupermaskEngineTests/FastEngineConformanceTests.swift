@@ -16,9 +16,8 @@ import SupermaskHDF5
         KernelChoice(.signs, tile: 32, blocked: true, shifted: true), KernelChoice(.sparse, tile: 16, shifted: true),
     ]
 
-    static var instructionSets: [InstructionSet] {
-        InstructionSet.avx512.isSupported ? [.avx512, .portable] : [.portable]
-    }
+    /// The vector tables this CPU runs (the scalar reference table is checked by the differential tests).
+    static var instructionSets: [InstructionSet] { InstructionSet.byPreference.filter(\.isSupported) }
 
     @Test(arguments: Fixture.all)
     func logitsMatchPyTorch(fixture: Fixture) throws {

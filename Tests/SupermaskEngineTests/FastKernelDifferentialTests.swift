@@ -73,10 +73,6 @@ import SupermaskEngine
         }
     }
 
-    static var instructionSets: [InstructionSet] {
-        InstructionSet.avx512.isSupported ? [.avx512, .portable] : [.portable]
-    }
-
     /// Random weights of `convolution` with about `density` of them nonzero; ternary ones are ±c.
     static func weights(_ convolution: Convolution, density: Double, ternary: Bool,
                         using generator: inout Generator) -> [Float] {
@@ -98,35 +94,43 @@ import SupermaskEngine
         Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map { _ in Float.random(in: -1...1, using: &generator) })
     }
 
-    /// The fast engine's output for every kernel choice and instruction set, against the reference's.
-    static func expectAllKernelsMatchReference(_ model: Model, input: Tensor) throws {
+    /// The fast engine's output on `table` for every kernel choice, against the reference forward pass and
+    /// against the scalar reference kernels run on the same layout: a batch at 1 and 2 threads (image by image) and
+    /// one image at 2 threads (every layer shared between the workers).
+    static func expectAllKernelsMatchReference(_ model: Model, input: Tensor, table: InstructionSet) throws {
         let expected = try ReferenceForward(model: model).logits(for: input)
         let largest = max(expected.scalars.map(\.magnitude).max() ?? 0, 1e-6)
         let imageCount = input.shape.dropFirst().reduce(1, *)
         let first = Tensor(shape: [1] + input.shape.dropFirst(), scalars: Array(input.scalars.prefix(imageCount)))
-        for instructionSet in instructionSets {
-            for choice in choices {
-                for threads in [1, 2] {
-                    let engine = FastEngine(model: model, options: .init(
-                        threads: threads, instructionSet: instructionSet, kernelSelection: .fixed(choice)))
-                    let output = try engine.logits(for: input)
-                    #expect(output.shape == expected.shape)
-                    let error = zip(output.scalars, expected.scalars).map { ($0 - $1).magnitude }.max() ?? .infinity
-                    #expect(error / largest <= 1e-5, "\(instructionSet) \(choice) \(threads)T: relative error \(error / largest)")
-                }
-                // A batch of one image at 2 threads shares every layer between the workers instead of splitting
-                // the batch.
+        func relativeError(_ output: Tensor, _ oracle: [Float]) -> Float {
+            guard output.scalars.count == oracle.count else { return .infinity }
+            return (zip(output.scalars, oracle).map { ($0 - $1).magnitude }.max() ?? 0) / largest
+        }
+        for choice in choices {
+            let specification = try FastEngine(model: model, options: .init(
+                instructionSet: .reference, kernelSelection: .fixed(choice))).logits(for: input)
+            #expect(relativeError(specification, expected.scalars) <= 1e-5, "reference kernels \(choice)")
+            for threads in [1, 2] {
                 let engine = FastEngine(model: model, options: .init(
-                    threads: 2, instructionSet: instructionSet, kernelSelection: .fixed(choice)))
-                let single = try engine.logits(for: first)
-                let error = zip(single.scalars, expected.scalars).map { ($0 - $1).magnitude }.max() ?? .infinity
-                #expect(error / largest <= 1e-5, "\(instructionSet) \(choice) batch 1, 2T: relative error \(error / largest)")
+                    threads: threads, instructionSet: table, kernelSelection: .fixed(choice)))
+                #expect(engine.options.instructionSet == table)
+                let output = try engine.logits(for: input)
+                #expect(output.shape == expected.shape)
+                let error = relativeError(output, expected.scalars)
+                #expect(error <= 1e-5, "\(table) \(choice) \(threads)T: relative error \(error) to the reference forward pass")
+                let kernelError = relativeError(output, specification.scalars)
+                #expect(kernelError <= 1e-5, "\(table) \(choice) \(threads)T: relative error \(kernelError) to the reference kernels")
             }
+            let engine = FastEngine(model: model, options: .init(
+                threads: 2, instructionSet: table, kernelSelection: .fixed(choice)))
+            let single = try engine.logits(for: first)
+            let error = relativeError(single, Array(expected.scalars.prefix(single.scalars.count)))
+            #expect(single.shape[0] == 1 && error <= 1e-5, "\(table) \(choice) batch 1, 2T: relative error \(error)")
         }
     }
 
-    @Test(arguments: cases)
-    func convolutionBatchNormReluMatchesReference(_ testCase: Case) throws {
+    /// A random one-layer net (conv → BN → ReLU) of `testCase`'s shape.
+    static func oneLayerModel(_ testCase: Case) -> (Model, Tensor) {
         var generator = Generator(state: testCase.seed &+ 7)
         let convolution = Convolution("conv", testCase.inputChannels, testCase.outputChannels, kernel: testCase.kernel,
                                       stride: testCase.stride)
@@ -139,11 +143,34 @@ import SupermaskEngine
                 convolution, density: testCase.density, ternary: testCase.ternary, using: &generator), mask: nil)],
             batchNorms: ["bn": Self.norm(channels: testCase.outputChannels, using: &generator)], keep: nil)
         let input = Self.input([2, testCase.inputChannels, testCase.height, testCase.width], using: &generator)
-        try Self.expectAllKernelsMatchReference(model, input: input)
+        return (model, input)
     }
 
-    @Test(arguments: [false, true])
-    func residualBlockWithPoolingMatchesReference(projectionShortcut: Bool) throws {
+    @Test("AVX-512 kernels: one layer", .enabled(if: InstructionSet.avx512.isSupported,
+          "this CPU lacks a feature the AVX-512 table is compiled for (see CPUDispatchTests)"),
+          arguments: cases)
+    func avx512OneLayer(_ testCase: Case) throws {
+        let (model, input) = Self.oneLayerModel(testCase)
+        try Self.expectAllKernelsMatchReference(model, input: input, table: .avx512)
+    }
+
+    @Test("AVX2 kernels: one layer", .enabled(if: InstructionSet.avx2.isSupported,
+          "this CPU lacks a feature the AVX2 table is compiled for (see CPUDispatchTests)"),
+          arguments: cases)
+    func avx2OneLayer(_ testCase: Case) throws {
+        let (model, input) = Self.oneLayerModel(testCase)
+        try Self.expectAllKernelsMatchReference(model, input: input, table: .avx2)
+    }
+
+    @Test("Portable kernels: one layer", arguments: cases)
+    func portableOneLayer(_ testCase: Case) throws {
+        let (model, input) = Self.oneLayerModel(testCase)
+        try Self.expectAllKernelsMatchReference(model, input: input, table: .portable)
+    }
+
+    /// A random net of a stem, max pooling, one residual block (projection or identity shortcut), global pooling
+    /// and a fully connected layer.
+    static func residualBlockModel(projectionShortcut: Bool) -> (Model, Tensor) {
         var generator = Generator(state: projectionShortcut ? 3 : 4)
         let (channels, width) = (6, projectionShortcut ? 8 : 6)
         let convolutions = [
@@ -173,7 +200,30 @@ import SupermaskEngine
         }
         for norm in architecture.batchNorms { norms[norm.name] = Self.norm(channels: norm.channels, using: &generator) }
         let model = Model(architecture: architecture, convolutions: parameters, batchNorms: norms, keep: nil)
-        try Self.expectAllKernelsMatchReference(model, input: Self.input([3, 3, 9, 11], using: &generator))
+        return (model, Self.input([3, 3, 9, 11], using: &generator))
+    }
+
+
+    @Test("AVX-512 kernels: residual block", .enabled(if: InstructionSet.avx512.isSupported,
+          "this CPU lacks a feature the AVX-512 table is compiled for (see CPUDispatchTests)"),
+          arguments: [false, true])
+    func avx512ResidualBlock(projectionShortcut: Bool) throws {
+        let (model, input) = Self.residualBlockModel(projectionShortcut: projectionShortcut)
+        try Self.expectAllKernelsMatchReference(model, input: input, table: .avx512)
+    }
+
+    @Test("AVX2 kernels: residual block", .enabled(if: InstructionSet.avx2.isSupported,
+          "this CPU lacks a feature the AVX2 table is compiled for (see CPUDispatchTests)"),
+          arguments: [false, true])
+    func avx2ResidualBlock(projectionShortcut: Bool) throws {
+        let (model, input) = Self.residualBlockModel(projectionShortcut: projectionShortcut)
+        try Self.expectAllKernelsMatchReference(model, input: input, table: .avx2)
+    }
+
+    @Test("Portable kernels: residual block", arguments: [false, true])
+    func portableResidualBlock(projectionShortcut: Bool) throws {
+        let (model, input) = Self.residualBlockModel(projectionShortcut: projectionShortcut)
+        try Self.expectAllKernelsMatchReference(model, input: input, table: .portable)
     }
 
     @Test(arguments: [9, 37, 1030])
@@ -186,7 +236,7 @@ import SupermaskEngine
         var input = Self.input([1, 2, 5, width], using: &generator)
         input.scalars[width + 3] = .nan
         let expected = try ReferenceForward(model: model).logits(for: input)
-        for instructionSet in Self.instructionSets {
+        for instructionSet in InstructionSet.allCases where instructionSet.isSupported {
             let engine = FastEngine(model: model, options: .init(instructionSet: instructionSet, kernelSelection: .measured(cache: nil)))
             let output = try engine.logits(for: input)
             #expect(output.shape == expected.shape)

@@ -39,11 +39,14 @@ public enum CommandRunner {
     }
 
     /// Runs `supermask arguments…` with the test's environment, `COLUMNS=100` (stable help layout), the private
-    /// cache directory, and then `changes` applied (a `nil` value unsets the variable).
-    public static func run(_ arguments: [String], environment changes: [String: String?] = [:]) throws -> Result {
+    /// cache directory, and then `changes` applied (a `nil` value unsets the variable); in `currentDirectory` if given.
+    public static func run(
+        _ arguments: [String], environment changes: [String: String?] = [:], currentDirectory: URL? = nil
+    ) throws -> Result {
         let process = Process()
         process.executableURL = productsDirectory.appendingPathComponent("supermask")
         process.arguments = arguments
+        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         var environment = ProcessInfo.processInfo.environment
         environment["COLUMNS"] = "100"
         environment["XDG_CACHE_HOME"] = cacheDirectory.path

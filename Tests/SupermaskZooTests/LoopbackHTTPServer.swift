@@ -7,7 +7,8 @@ import Glibc
 ///
 /// One connection at a time, one request per connection (`Connection: close`). It honours `Range: bytes=N-`
 /// with 206 / 416 unless told to ignore it, and can misbehave in the ways a real download meets: drop the
-/// connection in the middle of a body, corrupt a byte, answer with an error status.
+/// connection in the middle of a body, corrupt a byte, answer with an error status, send slowly, announce a size
+/// it does not send, or send without end.
 final class LoopbackHTTPServer: @unchecked Sendable {
     /// How the server answers; changeable between requests.
     struct Behaviour: Sendable {
@@ -22,6 +23,13 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         var corruptedByte: Int?
         /// Answer every request with this status and an empty body.
         var status: Int?
+        /// Announce this Content-Length instead of the body's.
+        var announcedLength: Int?
+        /// Answer 200 with no Content-Length and zeros until the client goes away.
+        var endless = false
+        /// Send the body in pieces of this many bytes, pausing `trickleInterval` seconds after each.
+        var trickleBytes: Int?
+        var trickleInterval: TimeInterval = 0
     }
 
     /// A request as the server saw it.
@@ -106,6 +114,12 @@ final class LoopbackHTTPServer: @unchecked Sendable {
             send(client, head: "HTTP/1.1 \(status) Status\r\nContent-Length: 0", body: [])
             return
         }
+        if behaviour.endless {
+            guard send(client, head: "HTTP/1.1 200 OK", body: []) else { return }
+            let zeros = [UInt8](repeating: 0, count: 65536)
+            while sendAll(client, zeros) {}
+            return
+        }
         guard path == behaviour.path else {
             send(client, head: "HTTP/1.1 404 Not Found\r\nContent-Length: 0", body: [])
             return
@@ -126,7 +140,17 @@ final class LoopbackHTTPServer: @unchecked Sendable {
             payload = body[first...]
         }
         let sent = behaviour.dropAfter.map { payload.prefix($0) } ?? payload
-        send(client, head: "HTTP/1.1 \(status)\r\nContent-Length: \(payload.count)\(headers)", body: Array(sent))
+        let length = behaviour.announcedLength ?? payload.count
+        guard let piece = behaviour.trickleBytes else {
+            send(client, head: "HTTP/1.1 \(status)\r\nContent-Length: \(length)\(headers)", body: Array(sent))
+            return
+        }
+        guard send(client, head: "HTTP/1.1 \(status)\r\nContent-Length: \(length)\(headers)", body: []) else { return }
+        var offset = sent.startIndex
+        while offset < sent.endIndex, sendAll(client, Array(sent[offset..<min(offset + piece, sent.endIndex)])) {
+            offset += piece
+            Thread.sleep(forTimeInterval: behaviour.trickleInterval)
+        }
     }
 
     /// The request up to the blank line, or `nil` if the client went away first.
@@ -144,14 +168,20 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         return nil
     }
 
-    private func send(_ client: Int32, head: String, body: [UInt8]) {
-        let bytes = Array((head + "\r\nConnection: close\r\n\r\n").utf8) + body
+    /// Sends a response head and `body`; false when the client went away.
+    @discardableResult
+    private func send(_ client: Int32, head: String, body: [UInt8]) -> Bool {
+        sendAll(client, Array((head + "\r\nConnection: close\r\n\r\n").utf8) + body)
+    }
+
+    private func sendAll(_ client: Int32, _ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
             let count = bytes[offset...].withUnsafeBytes { Glibc.send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if count <= 0 { return }
+            if count <= 0 { return false }
             offset += count
         }
+        return true
     }
 }
 

@@ -1,11 +1,14 @@
 // Kernels of supermask's planned engine: tile gathering, sparse/sign/dense convolution tiles and pooling.
 //
-// Every kernel exists twice, compiled from one body (kernels_body.h): once for AVX-512 and once for the
-// baseline x86-64 / portable instruction set. Callers pick a table with smk_cpu_supports_avx512().
+// The convolution kernels form a family of three kinds (gather.h, lists.h, dense.h, each with its scalar
+// specification in reference_*.c) compiled into one table per instruction set (table_avx512.c, table_avx2.c,
+// table_portable.c) plus the scalar reference table. Callers pick a table with smk_kernels(id) after
+// smk_cpu_supports(id) said the CPU runs it.
 #ifndef SUPERMASK_KERNELS_H
 #define SUPERMASK_KERNELS_H
 
 #include <stdint.h>
+#include "SupermaskKernelConstants.h"
 
 #pragma clang assume_nonnull begin
 
@@ -50,12 +53,32 @@ typedef struct {
                   int endOutput, const smk_epilogue *epilogue, long first, int count);
 } smk_kernel_table;
 
-/// The kernels compiled for AVX-512F (call only when smk_cpu_supports_avx512() is nonzero).
-const smk_kernel_table *smk_kernels_avx512(void);
-/// The kernels compiled for the baseline instruction set; they run on any x86-64 (or other) CPU.
-const smk_kernel_table *smk_kernels_portable(void);
-/// Nonzero when the CPU (and OS) support AVX-512F.
-int smk_cpu_supports_avx512(void);
+/// The kernels of `table`. Call them only when smk_cpu_supports(table) is nonzero.
+const smk_kernel_table *smk_kernels(smk_table_id table);
+
+/// CPU features the tables are compiled for, as bits of smk_cpu_features().
+typedef enum {
+    SMK_CPU_AVX = 1 << 0,
+    SMK_CPU_AVX2 = 1 << 1,
+    SMK_CPU_FMA = 1 << 2,
+    SMK_CPU_F16C = 1 << 3,
+    SMK_CPU_BMI2 = 1 << 4,
+    SMK_CPU_AVX512F = 1 << 5,
+    SMK_CPU_AVX512VL = 1 << 6,
+    SMK_CPU_AVX512DQ = 1 << 7,
+    SMK_CPU_AVX512BW = 1 << 8,
+    /// The OS saves the ymm registers on a context switch (XCR0 bits 1–2).
+    SMK_CPU_OS_YMM = 1 << 9,
+    /// The OS saves the zmm and opmask registers (XCR0 bits 5–7, with 1–2).
+    SMK_CPU_OS_ZMM = 1 << 10,
+} smk_cpu_feature;
+
+/// The features of smk_cpu_feature this CPU and OS have (CPUID, and XGETBV for the register state the OS saves).
+unsigned smk_cpu_features(void);
+/// The features `table` is compiled for: all of them must be in smk_cpu_features() for the table to run.
+unsigned smk_table_requirements(smk_table_id table);
+/// Nonzero when every feature `table` is compiled for is present.
+int smk_cpu_supports(smk_table_id table);
 
 /// Max pooling of `channels` planes; padded cells never win (PyTorch's rule).
 void smk_max_pool(const float *input, int channels, int height, int width, int kernel, int stride, int padding,

@@ -31,11 +31,20 @@ struct Bench: ParsableCommand {
     @Option(help: "How many of the slowest layers the table lists.")
     var layers = 10
 
+    @Option(help: "Runs of the layer profile; each layer's fastest run is reported (more runs see through other load).")
+    var profileRuns = 3
+
     @Option(help: "The engine: fast or reference.")
     var engine: EngineKind = .fast
 
     @Flag(help: "Time every layer's kernel candidates afresh instead of using the kernel cache.")
     var noKernelCache = false
+
+    @Option(help: """
+        The fast engine's kernel table: avx512, avx2, portable or reference (scalar C). Default: the fastest one \
+        this CPU runs; a table the CPU lacks a feature for falls back to that.
+        """)
+    var kernels: InstructionSet?
 
     @Flag(help: "Print one JSON document.")
     var json = false
@@ -46,8 +55,10 @@ struct Bench: ParsableCommand {
     func validate() throws {
         for batchSize in batchSizes.values { try EngineOptions.validateBatchSize(batchSize, option: "--batch-size") }
         for threadCount in threads.values { try EngineOptions.validateThreads(threadCount, option: "--threads") }
-        guard (1...Self.maximumRuns).contains(runs), (0...Self.maximumRuns).contains(warmup), layers >= 0 else {
-            throw ValidationError("--runs must be in 1…\(Self.maximumRuns), --warmup in 0…\(Self.maximumRuns), --layers at least 0")
+        guard (1...Self.maximumRuns).contains(runs), (0...Self.maximumRuns).contains(warmup),
+            (1...Self.maximumRuns).contains(profileRuns), layers >= 0
+        else {
+            throw ValidationError("--runs must be in 1…\(Self.maximumRuns), --profile-runs in 1…\(Self.maximumRuns), --warmup in 0…\(Self.maximumRuns), --layers at least 0")
         }
     }
 
@@ -66,10 +77,10 @@ struct Bench: ParsableCommand {
             var report = BenchReport(
                 file: modelOptions.model, architecture: model.architecture.name, engine: engine.rawValue,
                 instructionSet: engine == .fast ? InstructionSet.best.rawValue : "scalar", runs: runs, warmup: warmup)
+            if let kernels, engine == .fast, kernels.isSupported { report.instructionSet = kernels.rawValue }
             for threadCount in threads.values {
                 let planStart = DispatchTime.now()
-                let runner = EngineOptions.makeEngine(
-                    engine, for: model, threads: threadCount, kernelCache: !noKernelCache, limits: limits)
+                let runner = makeEngine(model: model, threads: threadCount)
                 let planSeconds = seconds(since: planStart)
                 for batchSize in batchSizes.values {
                     let input = syntheticInput(model.architecture, batchSize: batchSize)
@@ -84,8 +95,10 @@ struct Bench: ParsableCommand {
                                                 planSeconds: planSeconds))
                 }
                 if let fast = runner as? FastEngine {
-                    let timings = try fast.profile(syntheticInput(model.architecture, batchSize: 1))
-                    report.addLayers(timings, threads: threadCount, count: layers)
+                    if layers > 0 {
+                        let timings = try fast.profile(syntheticInput(model.architecture, batchSize: 1), runs: profileRuns)
+                        report.addLayers(timings, threads: threadCount, count: layers)
+                    }
                     report.kernelChoices = Dictionary(fast.kernelChoices.map { ($0.layer, $0.choice.description) },
                                                       uniquingKeysWith: { first, _ in first })
                 }
@@ -97,6 +110,16 @@ struct Bench: ParsableCommand {
                 print(report.text)
             }
         }
+    }
+
+    /// The engine to time; a concrete `FastEngine` when fast, so the layer profile is available.
+    private func makeEngine(model: Model, threads: Int) -> any InferenceEngine {
+        guard engine == .fast, let kernels else {
+            return EngineOptions.makeEngine(engine, for: model, threads: threads, kernelCache: !noKernelCache, limits: modelOptions.limits)
+        }
+        let cache = noKernelCache ? nil : KernelChoiceCache()
+        return FastEngine(model: model, options: .init(
+            threads: threads, instructionSet: kernels, kernelSelection: .measured(cache: cache), limits: modelOptions.limits))
     }
 
     /// A fixed pseudo-random batch in [−2, 2) of the architecture's input shape (values like normalised pixels).
@@ -114,6 +137,8 @@ struct Bench: ParsableCommand {
         Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
     }
 }
+
+extension InstructionSet: ExpressibleByArgument {}
 
 /// A comma-separated list of positive integers on the command line (`1,32`).
 struct IntegerList: ExpressibleByArgument {

@@ -59,10 +59,10 @@ struct Eval: ParsableCommand {
 
     func validate() throws {
         guard (1...Self.largestBatchSize).contains(batchSize) else {
-            throw ValidationError("--batch-size must be in 1…\(Self.largestBatchSize)")
+            throw ValidationError("--batch-size must be in 1…\(Self.largestBatchSize), not \(batchSize)")
         }
         guard (1...Self.largestDecodeThreads).contains(decodeThreads) else {
-            throw ValidationError("--decode-threads must be in 1…\(Self.largestDecodeThreads)")
+            throw ValidationError("--decode-threads must be in 1…\(Self.largestDecodeThreads), not \(decodeThreads)")
         }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if synsets != nil && labels == nil { throw ValidationError("--synsets goes with --labels") }

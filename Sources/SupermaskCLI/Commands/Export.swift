@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SupermaskCore
 import SupermaskFormat
+import SupermaskTorchInit
 
 /// `supermask export`: a model as a compact `.smask` container (docs/format.md).
 struct Export: ParsableCommand {
@@ -13,11 +14,17 @@ struct Export: ParsableCommand {
     @Option(name: .shortAndLong, help: "The .smask file to write.")
     var output: String
 
-    @Option(help: "How to store the weights: auto (the smallest lossless mode), seed, signed, fp32, fp16 or bf16.")
+    @Option(help: "How to store the weights: auto (the smallest lossless mode), seed, torch-seed, signed, fp32, fp16 or bf16.")
     var weights = "auto"
 
     @Option(help: "The generator seed to store with --weights seed, when the model does not record it.")
     var seed: UInt64?
+
+    @Option(help: "The torch seed that drew the weights (torch.initial_seed() of the run, or its --seed), for --weights torch-seed; checked against every weight.")
+    var torchSeed: UInt64?
+
+    @Option(help: "The PyTorch build that drew them: \(TorchProfile.names) (default: the first that reproduces the weights).")
+    var torchProfile: String?
 
     func run() throws {
         try reportingErrors {
@@ -27,17 +34,33 @@ struct Export: ParsableCommand {
             } else if let mode = WeightMode(name: weights) {
                 requested = mode
             } else {
-                throw SupermaskError("unknown --weights '\(weights)'; use auto, seed, signed, fp32, fp16 or bf16")
+                throw SupermaskError("unknown --weights '\(weights)'; use auto, seed, torch-seed, signed, fp32, fp16 or bf16")
+            }
+            let profile = try torchProfile.map { name in
+                guard let profile = TorchProfile(name: name) else {
+                    throw SupermaskError("unknown --torch-profile '\(name.escapedForDisplay())'; use \(TorchProfile.names)")
+                }
+                return profile
             }
             let model = try modelOptions.load()
             let choice: (mode: WeightMode, generator: WeightGenerator?)
+            var torchRecord: TorchSeedRecord?
             do {
-                choice = try WeightModeSelection.resolve(requested, model: model, seedOverride: seed)
+                if requested == .torchSeed {
+                    let verified = try verifiedTorchSeed(model, profile: profile, required: true)
+                    torchRecord = verified?.record
+                    if let note = verified?.profileNote { print("note: \(note)") }
+                    choice = (.torchSeed, nil)
+                } else {
+                    choice = try WeightModeSelection.resolve(requested, model: model, seedOverride: seed)
+                }
             } catch let error as SupermaskError {
                 throw error.inFile(modelOptions.model)
             }
-            let (bytes, statistics) = try ContainerWriter.encode(model, mode: choice.mode, generator: choice.generator)
+            let (bytes, statistics) = try ContainerWriter.encode(
+                model, mode: choice.mode, generator: choice.generator, torchSeed: torchRecord)
             if choice.mode.isLossless { try verifyRoundTrip(bytes, of: model, limits: modelOptions.limits) }
+            if requested == nil { try suggestTorchSeed(model, profile: profile, than: bytes.count) }
             guard FileManager.default.createFile(atPath: output, contents: Data(bytes)) else {
                 throw SupermaskError(file: output, "cannot write the file")
             }
@@ -47,7 +70,39 @@ struct Export: ParsableCommand {
             let release = 8 * weightCount + statisticsBytes
             let coders = Dictionary(grouping: statistics.layers.compactMap(\.maskCoder), by: { $0 })
                 .sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key) ×\($0.value.count)" }
-            print("wrote \(output): \(grouped(bytes.count)) bytes, weights as \(choice.mode)\(choice.mode.isLossless ? " (lossless)" : " (lossy)")" + (coders.isEmpty ? "" : ", masks \(coders.joined(separator: ", "))") + String(format: "; %.1f× smaller than float32 weights + scores", Double(release) / Double(bytes.count)))
+            let seedText = torchRecord.map { " (torch seed \($0.recipe.seed), \($0.recipe.profile), verified)" } ?? ""
+            print("wrote \(output): \(grouped(bytes.count)) bytes, weights as \(choice.mode)\(seedText)\(choice.mode.isLossless ? " (lossless)" : " (lossy)")" + (coders.isEmpty ? "" : ", masks \(coders.joined(separator: ", "))") + String(format: "; %.1f× smaller than float32 weights + scores", Double(release) / Double(bytes.count)))
+        }
+    }
+
+    /// The torch seed (`--torch-seed`, else the one the model records) checked against every weight the model
+    /// holds, or `nil` when no seed is known and `required` is false.
+    private func verifiedTorchSeed(_ model: Model, profile: TorchProfile?, required: Bool) throws -> TorchSeedSelection.Verified? {
+        let recorded = TorchSeedSelection.recorded(in: model)
+        guard let seed = torchSeed ?? recorded?.seed else {
+            guard required else { return nil }
+            throw SupermaskError("--weights torch-seed needs the torch seed that drew the weights: pass --torch-seed N (supermask recover-seed finds it from the weights)")
+        }
+        // A container may store only the kept weights: the others read as 0 and say nothing about the seed.
+        let keptOnly = ContainerReader.isContainer(path: modelOptions.model)
+        return try TorchSeedSelection.verify(
+            model: model, seed: seed, profile: profile ?? recorded?.profile,
+            initialisation: torchSeed == nil ? recorded?.initialisation : nil, keptOnly: keptOnly)
+    }
+
+    /// `--weights auto` never searches for a seed, but with a known one it says when storing it would be smaller.
+    private func suggestTorchSeed(_ model: Model, profile: TorchProfile?, than bytes: Int) throws {
+        let verified: TorchSeedSelection.Verified?
+        do {
+            verified = try verifiedTorchSeed(model, profile: profile, required: false)
+        } catch let error as SupermaskError {
+            print("note: --weights torch-seed is not possible: \(error.message)")
+            return
+        }
+        guard let verified else { return }
+        let smaller = try ContainerWriter.encode(model, mode: .torchSeed, torchSeed: verified.record).bytes.count
+        if smaller < bytes {
+            print("note: --weights torch-seed would be smaller: \(grouped(smaller)) bytes (torch seed \(verified.record.recipe.seed) regenerates every weight under \(verified.record.recipe.profile))")
         }
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SupermaskCore
+import SupermaskFormat
 
 /// `supermask inspect`: what is inside a model.
 struct Inspect: ParsableCommand {
@@ -14,7 +15,9 @@ struct Inspect: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let report = InspectReport(model: try modelOptions.load(), file: try modelOptions.resolvedPath())
+            let path = try modelOptions.resolvedPath()
+            let report = InspectReport(
+                model: try modelOptions.load(), file: path, keptOnly: ContainerReader.isContainer(path: path))
             if json {
                 for key in report.nonFiniteMetadataKeys {
                     let value = report.metadata[key]?.description ?? ""

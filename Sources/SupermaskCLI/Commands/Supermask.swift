@@ -1,4 +1,5 @@
 import ArgumentParser
+import SupermaskHDF5
 
 /// The `supermask` command: inspect and run the subnetworks hidden in randomly weighted networks.
 @main
@@ -24,6 +25,14 @@ struct Supermask: ParsableCommand {
             Zoo.self,
             Fetch.self,
             Demo.self,
+            ReadHDF5.self,
         ]
     )
+
+    /// Reads `.h5` files through a child process of this executable (the hidden `read-hdf5-child`) before any
+    /// command runs, so that libhdf5 never runs in this process.
+    static func main() {
+        HDF5Isolation.current = .childProcess(.sameExecutable(subcommand: ReadHDF5.commandName))
+        main(nil)
+    }
 }

@@ -8,9 +8,11 @@ struct Zoo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the released supermasks, the dense baselines and the bundled models, with what is present locally and verified.",
         discussion: """
-            A release counts as verified when its fetch record exists and the file still has the recorded size and \
-            SHA-256 (every present file is hashed again), and its structure was checked when it was fetched. A \
-            bundled model counts as verified when its container loads (every CRC) as the registry's architecture.
+            A release is verified when its fetch record exists and the file still has the registry's size and \
+            SHA-256 (every present file is hashed again), and recorded when the registry pins no digest and the \
+            file still matches the one recorded when fetch downloaded it; either way its structure was checked when \
+            it was fetched, unless that was with --no-convert. A bundled model is verified when its container loads (every CRC) as the registry's \
+            architecture.
             """)
 
     @OptionGroup var zooOptions: ZooOptions

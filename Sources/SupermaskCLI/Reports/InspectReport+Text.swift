@@ -11,6 +11,11 @@ extension InspectReport {
         let shown = ["arch", "epoch", "best_acc1", "best_acc5", "curr_acc1", "source_file", "source_format"]
         let entries = shown.compactMap { key in metadata[key].map { "\(key) \($0.description.escapedForDisplay(limit: 80))" } }
         if !entries.isEmpty { lines.append("checkpoint    " + entries.joined(separator: ", ")) }
+        if let torchSeed {
+            let profile = torchSeed.profile.map { " (profile \($0))" } ?? ""
+            lines.append("weights       torch seed \(torchSeed.seed)\(profile)" + (torchSeed.verified
+                ? ", verified" : " does not regenerate them: \(torchSeed.difference ?? "")"))
+        }
         lines.append("")
 
         let header = ["layer", "kind", "shape", "params", "kept", "density", "init"]

@@ -1,4 +1,5 @@
 import SupermaskCore
+import SupermaskFormat
 
 /// What `supermask inspect` tells about a model, as one value that renders to a table or to JSON.
 struct InspectReport: Encodable {
@@ -8,6 +9,8 @@ struct InspectReport: Encodable {
     var classes: Int
     var keep: Double?
     var metadata: [String: MetadataValue]
+    /// The torch seed the model records, checked against its weights.
+    var torchSeed: TorchSeedReport?
     var layers: [LayerReport]
     var totals: Totals
     var batchNorm: BatchNormSummary
@@ -31,6 +34,16 @@ struct InspectReport: Encodable {
         var tiesAtThreshold: Int
     }
 
+    /// A recorded torch seed and whether it regenerates every weight the model holds.
+    struct TorchSeedReport: Encodable {
+        var seed: String
+        var profile: String?
+        var initialisation: String?
+        var verified: Bool
+        /// The first weight that differs, when not verified.
+        var difference: String?
+    }
+
     struct Totals: Encodable {
         var weights: Int
         var kept: Int
@@ -48,13 +61,33 @@ struct InspectReport: Encodable {
         var runningVarianceMax: Double
     }
 
-    init(model: Model, file: String) {
+    /// The report of `model`, read from `file`; `keptOnly` when the file stores only the kept weights (a container),
+    /// so that a recorded torch seed is checked against those alone.
+    init(model: Model, file: String, keptOnly: Bool = false) {
         self.file = file
         architecture = model.architecture.name
         inputShape = model.architecture.inputShape
         classes = model.architecture.classCount
         keep = model.keep?.value
         metadata = Dictionary(model.metadata.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
+        if let recorded = TorchSeedSelection.recorded(in: model) {
+            var report = TorchSeedReport(
+                seed: String(recorded.seed), profile: recorded.profile?.rawValue, initialisation: recorded.initialisation?.rawValue,
+                verified: false)
+            do {
+                let verified = try TorchSeedSelection.verify(
+                    model: model, seed: recorded.seed, profile: recorded.profile, initialisation: recorded.initialisation,
+                    keptOnly: keptOnly)
+                report.verified = true
+                report.profile = verified.record.recipe.profile.rawValue
+                report.initialisation = verified.record.recipe.initialisation.rawValue
+            } catch let error as SupermaskError {
+                report.difference = error.message
+            } catch {
+                report.difference = "\(error)"
+            }
+            torchSeed = report
+        }
         var warnings = model.warnings
         layers = model.architecture.convolutions.map { convolution in
             let parameters = model.parameters(of: convolution)

@@ -1,6 +1,7 @@
 import Foundation
 import SupermaskCore
 import SupermaskFormat
+import SupermaskTorchInit
 
 /// The size of one subnetwork under each way of storing it, and the information it really holds.
 ///
@@ -63,6 +64,7 @@ struct SizeReport: Encodable {
         let csr = zip(convolutions, parameters).reduce(0) { $0 + 8 * $1.1.keptCount + 4 * ($1.0.outputChannels + 1) }
         let signsHold = (try? WeightModeSelection.resolve(.signed, model: model)) != nil ? "yes" : "no"
         let seedHolds = choice.mode == .seed ? "yes" : "no"
+        let torchSeed = Self.torchSeed(model, fileStatistics: fileStatistics)
 
         var rows: [(String, String, Int, String)] = []
         if let originalBytes { rows.append(("original", "original .pth", originalBytes, "yes")) }
@@ -77,6 +79,8 @@ struct SizeReport: Encodable {
             ("coded-mask-fp32", "coded mask + kept float32", codedMask + 4 * k + batchNormBytes, "yes"),
             ("coded-mask-signs", "coded mask + signs", codedMask + signBytes + batchNormBytes, signsHold),
             ("coded-mask-seed", "coded mask + seed", codedMask + 8 + batchNormBytes, seedHolds),
+            ("mask-torch-seed", "mask + torch seed", rawMask + torchSeed.recordBytes + batchNormBytes, torchSeed.holds),
+            ("coded-mask-torch-seed", "coded mask + torch seed", codedMask + torchSeed.recordBytes + batchNormBytes, torchSeed.holds),
             ("smask", "this .smask (\(statistics.layers.first?.weightMode.description ?? choice.mode.description))", statistics.fileBytes,
              statistics.layers.allSatisfy { $0.weightMode.isLossless } ? "yes" : "lossy"),
         ]
@@ -85,7 +89,7 @@ struct SizeReport: Encodable {
         let signBits = mode == .signed ? Double(k) : 0
         let valueBits: Double
         switch mode {
-        case .seed, .signed: valueBits = 0
+        case .seed, .torchSeed, .signed: valueBits = 0
         case .fp16, .bf16: valueBits = 16 * Double(k)
         case .fp32: valueBits = 32 * Double(k)
         }
@@ -106,5 +110,29 @@ struct SizeReport: Encodable {
         self.containerBytes = statistics.fileBytes
         self.containerOverBound = bound.bytes > 0 ? Double(statistics.fileBytes) / bound.bytes : nil
         self.releaseOverContainer = Double(8 * n + batchNormBytes) / Double(statistics.fileBytes)
+    }
+}
+
+extension SizeReport {
+    /// What a torch-seed container records besides the masks, and whether a seed is known to regenerate the model:
+    /// "yes" for a torch-seed container or a model whose recorded seed reproduces every weight.
+    static func torchSeed(_ model: Model, fileStatistics: ContainerStatistics?) -> (recordBytes: Int, holds: String) {
+        let stored = fileStatistics?.layers.contains { $0.weightMode == .torchSeed } ?? false
+        let recorded = TorchSeedSelection.recorded(in: model)
+        var record = TorchSeedRecord(
+            recipe: TorchSeedRecipe(seed: recorded?.seed ?? 0, profile: recorded?.profile ?? .torch13AVX2, initialisation: recorded?.initialisation ?? .kaimingNormal),
+            architecture: model.architecture)
+        var holds = stored ? "yes" : "seed unknown"
+        if !stored, let recorded {
+            if let verified = try? TorchSeedSelection.verify(
+                model: model, seed: recorded.seed, profile: recorded.profile, initialisation: recorded.initialisation,
+                keptOnly: fileStatistics != nil) {
+                record = verified.record
+                holds = "yes"
+            } else {
+                holds = "no"
+            }
+        }
+        return (record.encodedByteCount, holds)
     }
 }

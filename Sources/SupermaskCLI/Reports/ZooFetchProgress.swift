@@ -1,4 +1,5 @@
 import Foundation
+import SupermaskCore
 import SupermaskZoo
 
 /// Progress of `supermask fetch` on stderr: a redrawn bar with bytes, rate and ETA on a terminal, a plain line
@@ -13,7 +14,7 @@ final class ZooFetchProgress: @unchecked Sendable {
 
     /// A reporter for the download of `name`; `interval` spaces the non-terminal lines.
     init(name: String, interval: Double = 10) {
-        self.name = name
+        self.name = name.escapedForDisplay(limit: 40)
         self.interval = interval
     }
 

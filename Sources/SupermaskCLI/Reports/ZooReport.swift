@@ -15,13 +15,15 @@ struct ZooReport: Encodable {
         var pytorchAccuracy: Double?
         var url: String?
         var state: String
+        /// For a recorded or verified release, what its SHA-256 was checked against: "registry" or "first-fetch".
+        var sha256Source: String?
         var detail: String
         var file: String?
         var h5: String?
 
         enum CodingKeys: String, CodingKey {
             case name, kind, architecture, dataset, `init`, keep, keptWeights = "kept_weights", reportedTop1 = "reported_top1"
-            case pytorchAccuracy = "pytorch_accuracy", url, state, detail, file, h5
+            case pytorchAccuracy = "pytorch_accuracy", url, state, sha256Source = "sha256_source", detail, file, h5
         }
 
         // Optional fields are written as null rather than left out, so every row has the same keys.
@@ -38,6 +40,7 @@ struct ZooReport: Encodable {
             try container.encode(pytorchAccuracy, forKey: .pytorchAccuracy)
             try container.encode(url, forKey: .url)
             try container.encode(state, forKey: .state)
+            try container.encode(sha256Source, forKey: .sha256Source)
             try container.encode(detail, forKey: .detail)
             try container.encode(file, forKey: .file)
             try container.encode(h5, forKey: .h5)
@@ -58,8 +61,8 @@ struct ZooReport: Encodable {
             return Row(
                 name: entry.name, kind: entry.kind.rawValue, architecture: entry.architecture, dataset: entry.dataset,
                 init: entry.`init`, keep: entry.keep ?? status.keep, keptWeights: entry.keptWeights ?? status.keptWeights, reportedTop1: entry.reportedTop1,
-                pytorchAccuracy: status.pytorchAccuracy, url: entry.url, state: status.state.rawValue, detail: status.detail,
-                file: status.file, h5: status.h5)
+                pytorchAccuracy: status.pytorchAccuracy, url: entry.url, state: status.state.rawValue,
+                sha256Source: status.sha256Source?.rawValue, detail: status.detail, file: status.file, h5: status.h5)
         }
     }
 }

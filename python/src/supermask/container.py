@@ -148,8 +148,12 @@ def _metadata(payload):
         if init not in ("kaiming-normal", "signed-constant"):
             raise ContainerError(f"unknown init '{escaped(init)}'")
         seeded = Generator(identifier, seed, init)
+    elif has_generator == 2:
+        # torch-seed weights (docs/torch-init.md) would need PyTorch's generator and math reproduced in numpy.
+        raise ContainerError("the weights are stored as a torch seed (generator flag 2), which this reader does not "
+                             "regenerate; export the model with --weights fp32 or signed for it")
     elif has_generator != 0:
-        raise ContainerError(f"generator flag {has_generator} is not 0 or 1")
+        raise ContainerError(f"generator flag {has_generator} is not 0, 1 or 2")
     count = reader.u32("the entry count")
     if count > reader.remaining // 6:
         raise ContainerError(f"entry count {count} exceeds what {reader.remaining} bytes can hold")
