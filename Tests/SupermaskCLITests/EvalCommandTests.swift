@@ -81,10 +81,16 @@ import Testing
         #expect(infer.status == 0, "\(infer.standardError)")
         let expected = try top5(inLogits: setup.root + "/logits.npy")
         let rows = try setup.rows("all.csv")
-        #expect(rows.first == ["path", "label", "pred1", "pred2", "pred3", "pred4", "pred5"])
-        #expect(Array(rows.dropFirst()) == zip(folders, expected).enumerated().map { index, pair in
-            [pair.0, String(7 * index)] + pair.1.map(String.init)
-        })
+        #expect(rows.first == ["path", "label", "pred1", "pred2", "pred3", "pred4", "pred5",
+                               "label_class", "pred1_class", "pred2_class", "pred3_class", "pred4_class", "pred5_class"])
+        // The class columns name the indices' class folders (the WordNet IDs of an ImageNet folder).
+        func wnid(_ index: Int) -> String { String(format: "n%08d", index) }
+        var expectedRows: [[String]] = []
+        for (index, (folder, top)) in zip(folders, expected).enumerated() {
+            let indices: [String] = [folder, String(7 * index)] + top.map { String($0) }
+            expectedRows.append(indices + [wnid(7 * index)] + top.map(wnid))
+        }
+        #expect(Array(rows.dropFirst()) == expectedRows)
 
         // Two shards merge into the whole run's counts; their CSV rows concatenate to the whole run's.
         for shard in 0..<2 {
