@@ -34,6 +34,13 @@ import Testing
         let expected = try names.flatMap { try floats(inNPY: Self.vision.appendingPathComponent($0 + ".npy").path) }
         #expect(batch.count == expected.count)
         #expect(zip(batch, expected).allSatisfy { $0.bitPattern == $1.bitPattern })
+
+        // `-o -`: the same bytes on standard output, the summary on standard error.
+        let piped = try CommandRunner.run(
+            ["preprocess"] + names.map { Self.vision.appendingPathComponent($0).path } + ["-o", "-", "--resize", "64", "--img-size", "56"])
+        #expect(piped.status == 0, "\(piped.standardError)")
+        #expect(piped.standardOutputBytes == [UInt8](try #require(FileManager.default.contents(atPath: output))))
+        #expect(piped.standardError.hasPrefix("wrote standard output: [3, 3, 56, 56] float32 from 3 image(s)"))
     }
 
     @Test func preprocessRefusesANonImage() throws {

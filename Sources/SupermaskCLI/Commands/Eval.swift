@@ -25,7 +25,7 @@ struct Eval: ParsableCommand {
     @Option(help: "The synset list in devkit ID order (one wnid per line, first word), for --labels ground truth.")
     var synsets: String?
 
-    @Option(help: "Images per model call (at most \(Eval.largestBatchSize)).")
+    @Option(name: .shortAndLong, help: "Images per model call (at most \(Eval.largestBatchSize)).")
     var batchSize: Int = 32
 
     @Option(help: "Evaluate only the first N images (in dataset order).")
@@ -34,7 +34,9 @@ struct Eval: ParsableCommand {
     @Option(help: "Evaluate slice I of N (0-based) of the dataset, e.g. 3/8; merge the records with `supermask merge`.")
     var shard: String = "0/1"
 
-    @Option(help: "Threads that decode and preprocess images (at most \(Eval.largestDecodeThreads)).")
+    @Option(
+        name: [.customShort("j"), .customLong("workers"), .customLong("decode-threads")],
+        help: "Threads that decode and preprocess images (at most \(Eval.largestDecodeThreads)).")
     var decodeThreads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount / 4)
 
     @Flag(help: "Stop at the first image that cannot be read, or the first dataset warning, instead of going on.")
@@ -62,7 +64,7 @@ struct Eval: ParsableCommand {
             throw ValidationError("--batch-size must be in 1…\(Self.largestBatchSize), not \(batchSize)")
         }
         guard (1...Self.largestDecodeThreads).contains(decodeThreads) else {
-            throw ValidationError("--decode-threads must be in 1…\(Self.largestDecodeThreads), not \(decodeThreads)")
+            throw ValidationError("--workers must be in 1…\(Self.largestDecodeThreads), not \(decodeThreads)")
         }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if synsets != nil && labels == nil { throw ValidationError("--synsets goes with --labels") }

@@ -18,7 +18,7 @@ struct Preprocess: ParsableCommand {
     @Argument(help: "Image files (JPEG or PNG), in batch order.")
     var images: [String]
 
-    @Option(help: "Where to write the batch: a '<f4' .npy array [N, channels, height, width].")
+    @Option(name: .shortAndLong, help: "Where to write the batch: a '<f4' .npy array [N, channels, height, width]; - for standard output.")
     var output: String
 
     @OptionGroup var transformOptions: TransformOptions
@@ -50,10 +50,12 @@ struct Preprocess: ParsableCommand {
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
             let batch = Tensor(shape: [images.count] + transform.imageShape, scalars: scalars)
-            try NPY.write(batch, to: output)
-            print("wrote \(output.escapedForDisplay()): \(batch.shape.shapeDescription) float32 from \(images.count) image(s)")
+            try writeNPY(batch, to: output)
+            printSummary(
+                "wrote \(output == "-" ? "standard output" : output.escapedForDisplay()): \(batch.shape.shapeDescription) float32 from \(images.count) image(s)",
+                dataPath: output)
             // The decode + preprocess rate on one thread, without the file writing.
-            print("decoded and preprocessed in \(format(seconds, 3)) s: \(format(Double(images.count) / seconds, 1)) images/s on one thread")
+            printSummary("decoded and preprocessed in \(format(seconds, 3)) s: \(format(Double(images.count) / seconds, 1)) images/s on one thread", dataPath: output)
         }
     }
 
