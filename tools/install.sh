@@ -37,7 +37,14 @@ fi
 cd "$(dirname "$0")/.."
 if [[ -z "$executable" ]]; then
     # A scratch directory of its own: the static link would otherwise invalidate `swift build -c release`'s.
-    swift build -c release --product supermask --static-swift-stdlib --scratch-path .build/install 2>&1 | tail -n 1
+    log="$(mktemp)"
+    trap 'rm -f "$log"' EXIT
+    if ! swift build -c release --product supermask --static-swift-stdlib --scratch-path .build/install >"$log" 2>&1; then
+        tail -n 30 "$log" >&2
+        echo "install.sh: error: the build failed" >&2
+        exit 1
+    fi
+    tail -n 1 "$log"
     executable="$(swift build -c release --static-swift-stdlib --scratch-path .build/install --show-bin-path)/supermask"
 fi
 

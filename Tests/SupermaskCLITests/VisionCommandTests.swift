@@ -43,6 +43,14 @@ import Testing
         #expect(piped.standardError.hasPrefix("wrote standard output: [3, 3, 56, 56] float32 from 3 image(s)"))
     }
 
+    @Test func preprocessOfAFolderSaysItIsOne() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let result = try CommandRunner.run("preprocess", folder, "-o", folder + "/out.npy")
+        #expect(result.status == 1)
+        #expect(result.standardError == "supermask: error: \(folder): a directory; preprocess takes image files (such as \(folder)/*.JPEG), eval --data a folder\n")
+    }
+
     @Test func preprocessRefusesANonImage() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
