@@ -34,7 +34,10 @@ let package = Package(
         // zlib (Debian: zlib1g-dev): crc32 and Deflate for the .smask container.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // The .smask container: sections with CRCs, mask coders, the seeded weight generator, torch-seed weights.
-        .target(name: "SupermaskFormat", dependencies: ["SupermaskCore", "SupermaskTorchInit", "CZlib"]),
+        // Optimised in debug builds too: tests code masks of hundreds of thousands of bits under several contexts.
+        .target(
+            name: "SupermaskFormat", dependencies: ["SupermaskCore", "SupermaskTorchInit", "CZlib"],
+            swiftSettings: [.unsafeFlags(["-O"])]),
 
         // MARK: torch init targets
         // PyTorch's CPU generator (MT19937, uniform_, normal_) and hidden-networks' draw order: the released models'
@@ -45,6 +48,15 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-O"])]),
         // Its fused multiply-adds in AVX2 + FMA, chosen at run time (the Swift code is the reference and the fallback).
         .target(name: "CSupermaskTorchKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
+        // The seed search's brute-force kernels in C vector extensions, compiled for AVX2 and for the baseline ISA
+        // from one body; optimised even in debug builds so that tests over seed ranges stay fast.
+        .target(name: "CSeedSearch", cSettings: [.unsafeFlags(["-O3"])]),
+        // Finds the torch seed of a model from its weights alone, and checks it against every weight.
+        .target(
+            name: "SupermaskSeedSearch",
+            dependencies: ["SupermaskCore", "SupermaskTorchInit", "SupermaskFormat", "CSeedSearch"],
+            swiftSettings: [.unsafeFlags(["-O"])]
+        ),
 
         // MARK: vision targets
         // libjpeg-turbo's libjpeg API (Debian: libjpeg62-turbo-dev), wrapped in C because it reports errors by longjmp.
@@ -75,7 +87,10 @@ let package = Package(
         // libcurl's easy interface (Debian: libcurl4-openssl-dev), wrapped in C because its options are variadic.
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         // The model zoo: the registry (models/zoo.json), resumable HTTP downloads, verification and conversion of releases.
-        .target(name: "SupermaskZoo", dependencies: ["SupermaskCore", "SupermaskHDF5", "SupermaskFormat", "CCurl"]),
+        .target(
+            name: "SupermaskZoo",
+            dependencies: ["SupermaskCore", "SupermaskHDF5", "SupermaskFormat", "SupermaskTorchInit", "CCurl"]
+        ),
 
         // MARK: dataset targets
         // MNIST's IDX files, gunzipped through zlib, and torchvision's ToTensor + Normalize for them (supermask demo).
@@ -93,6 +108,7 @@ let package = Package(
                 "SupermaskDatasets",
                 "SupermaskVision",
                 "SupermaskFormat",
+                "SupermaskSeedSearch",
                 "SupermaskONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -115,6 +131,13 @@ let package = Package(
         .testTarget(
             name: "SupermaskTorchInitTests", dependencies: ["SupermaskTorchInit", "SupermaskCore"],
             swiftSettings: [.unsafeFlags(["-O"])]),
+        .testTarget(
+            name: "SupermaskSeedSearchTests",
+            dependencies: [
+                "SupermaskSeedSearch", "SupermaskTorchInit", "SupermaskCore", "SupermaskHDF5", "SupermaskTestSupport",
+                "SupermaskCLI",
+            ]
+        ),
         .testTarget(name: "SupermaskZooTests", dependencies: ["SupermaskZoo", "SupermaskCLI", "SupermaskCore", "SupermaskTestSupport"]),
         .testTarget(name: "SupermaskDatasetsTests", dependencies: ["SupermaskDatasets", "SupermaskCore"]),
         .testTarget(name: "SupermaskONNXTests", dependencies: ["SupermaskONNX", "SupermaskCore", "SupermaskTestSupport"]),

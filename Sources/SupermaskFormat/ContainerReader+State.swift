@@ -16,6 +16,8 @@ struct DecodingState {
     private var convolutions: [String: ConvolutionParameters] = [:]
     private var batchNorms: [String: BatchNormParameters] = [:]
     private var layers: [ContainerStatistics.Layer] = []
+    /// Masks coded with the initial scores, by layer: decoded once the torch stream is regenerated.
+    private var conditionedMasks: [String: ArraySlice<UInt8>] = [:]
     private var next = 0
     private var ended = false
 
@@ -131,7 +133,11 @@ struct DecodingState {
             let rawSize = try reader.read(UInt64.self, "the raw mask size")
             guard rawSize == UInt64((n + 7) / 8) else { throw SupermaskError("raw mask size \(rawSize) is not ⌈\(n)/8⌉") }
             let coded = try reader.readBlock("the mask")
-            mask = try CodedMask.decode(coder: maskCoder, bytes: coded, count: n, keptCount: kept)
+            if maskCoder == .initialScores {
+                conditionedMasks[name] = coded
+            } else {
+                mask = try CodedMask.decode(coder: maskCoder, bytes: coded, count: n, keptCount: kept)
+            }
             coder = maskCoder
             codedBytes = coded.count
         }
@@ -139,6 +145,9 @@ struct DecodingState {
         guard let mode = WeightMode(rawValue: modeValue) else { throw SupermaskError("unknown weight mode \(modeValue)") }
         let stored = try reader.readBlock("the weights")
         try reader.expectEnd("the record")
+        if coder == .initialScores, mode != .torchSeed {
+            throw SupermaskError("the initial-scores mask coder needs torch-seed weights, not \(mode)")
+        }
         let weight: [Float]
         if mode == .seed {
             guard let generator else { throw SupermaskError("seed weights but the metadata names no generator") }
@@ -186,7 +195,8 @@ struct DecodingState {
         guard ended, let architecture else { throw SupermaskError("truncated: no end section") }
         var convolutions = convolutions, metadata = metadata
         if let torchSeed {
-            try torchSeed.regenerate(&convolutions, metadata: &metadata, architecture: architecture, layers: layers)
+            try torchSeed.regenerate(
+                &convolutions, metadata: &metadata, architecture: architecture, layers: layers, conditionedMasks: conditionedMasks)
         }
         var warnings: [String] = []
         if layers.contains(where: { $0.maskCoder != nil && !$0.weightMode.isRegenerated }) {

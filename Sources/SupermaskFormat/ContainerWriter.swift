@@ -21,8 +21,10 @@ public enum ContainerWriter {
         sections.append((.metadata, encodeMetadata(
             model, generator: mode == .seed ? generator : nil, torchSeed: mode == .torchSeed ? torchSeed : nil)))
         var layers: [ContainerStatistics.Layer] = []
-        for convolution in model.architecture.convolutions {
-            let (payload, layer) = try encodeConvolution(convolution, model.parameters(of: convolution), mode: mode)
+        let conditioned = try mode == .torchSeed ? torchSeed.map { try masksCodedWithInitialScores(model, record: $0) } : nil
+        for (index, convolution) in model.architecture.convolutions.enumerated() {
+            let (payload, layer) = try encodeConvolution(
+                convolution, model.parameters(of: convolution), mode: mode, coded: conditioned?[index])
             sections.append((.convolution, payload))
             layers.append(layer)
         }
@@ -75,8 +77,9 @@ public enum ContainerWriter {
         return writer.bytes
     }
 
+    /// `coded`: the mask's smallest coding when already chosen (with the initial scores), else computed here.
     private static func encodeConvolution(
-        _ convolution: Convolution, _ parameters: ConvolutionParameters, mode: WeightMode
+        _ convolution: Convolution, _ parameters: ConvolutionParameters, mode: WeightMode, coded precomputed: CodedMask?
     ) throws -> ([UInt8], ContainerStatistics.Layer) {
         var writer = ByteWriter()
         writer.append(convolution.name)
@@ -86,7 +89,7 @@ public enum ContainerWriter {
         writer.append(UInt64(parameters.tiesAtThreshold))
         var coded: CodedMask?
         if let mask = parameters.mask {
-            let smallest = CodedMask.smallest(mask)
+            let smallest = precomputed ?? CodedMask.smallest(mask)
             writer.append(smallest.coder.rawValue)
             writer.append(UInt64((mask.count + 7) / 8))
             writer.appendBlock(smallest.bytes)

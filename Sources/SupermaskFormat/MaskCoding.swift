@@ -5,7 +5,7 @@ import Glibc
 import Darwin
 #endif
 
-/// How a layer's mask is stored: per layer the smallest of three.
+/// How a layer's mask is stored: per layer the smallest of those the container allows.
 public enum MaskCoder: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     /// The packed bits, LSB first, ⌈n/8⌉ bytes.
     case raw = 0
@@ -13,12 +13,16 @@ public enum MaskCoder: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     case deflate = 1
     /// The enumerative range coder, close to log2 C(n, k) bits.
     case enumerative = 2
+    /// The adaptive range coder conditioned on the layer's initial scores (torch-seed layers only): below log2 C(n, k)
+    /// when training kept the weights whose initial |score| was large.
+    case initialScores = 3
 
     public var description: String {
         switch self {
         case .raw: return "raw"
         case .deflate: return "deflate"
         case .enumerative: return "enumerative"
+        case .initialScores: return "initial-scores"
         }
     }
 }
@@ -39,21 +43,31 @@ struct CodedMask {
         return bytes
     }
 
-    /// The smallest coding of `mask` (ties go to the simpler coder).
-    static func smallest(_ mask: BitMask) -> CodedMask {
+    /// The smallest coding of `mask` (ties go to the simpler coder); with `side`, the initial-scores coder competes.
+    static func smallest(_ mask: BitMask, side: MaskSideInformation? = nil) -> CodedMask {
         let raw = packedBytes(mask)
         var best = CodedMask(coder: .raw, bytes: raw)
         let deflated = Zlib.deflate(raw)
         if deflated.count < best.bytes.count { best = CodedMask(coder: .deflate, bytes: deflated) }
         let enumerated = EnumerativeMaskCoder.encode(mask)
         if enumerated.count < best.bytes.count { best = CodedMask(coder: .enumerative, bytes: enumerated) }
+        if let side {
+            let conditioned = InitialScoresMaskCoder.encodeSmallest(mask, side: side)
+            if conditioned.count < best.bytes.count { best = CodedMask(coder: .initialScores, bytes: conditioned) }
+        }
         return best
     }
 
-    /// Decodes a mask of `count` bits that must have exactly `keptCount` set.
-    static func decode(coder: MaskCoder, bytes: ArraySlice<UInt8>, count: Int, keptCount: Int) throws -> BitMask {
+    /// Decodes a mask of `count` bits that must have exactly `keptCount` set (the initial-scores coder needs the
+    /// layer's `side` information, which only a container's torch record gives).
+    static func decode(
+        coder: MaskCoder, bytes: ArraySlice<UInt8>, count: Int, keptCount: Int, side: MaskSideInformation? = nil
+    ) throws -> BitMask {
         let packed: [UInt8]
         switch coder {
+        case .initialScores:
+            guard let side else { throw SupermaskError("the initial-scores coder needs the layer's regenerated initial scores") }
+            return try InitialScoresMaskCoder.decode(bytes, count: count, keptCount: keptCount, side: side)
         case .enumerative:
             return EnumerativeMaskCoder.decode(bytes, count: count, keptCount: keptCount)
         case .raw:

@@ -84,17 +84,31 @@ public struct TorchSeedRecord: Sendable, Equatable {
 }
 
 extension TorchSeedRecord {
-    /// Fills in the weights of every `torch-seed` layer of a container being read, and reports the seed as the
-    /// `torch_*` metadata entries (replacing any the file lists).
+    /// Fills in the weights of every `torch-seed` layer of a container being read, decodes the masks coded with the
+    /// initial scores (`conditionedMasks`, by layer name; docs/format.md §5.2), and reports the seed as the `torch_*`
+    /// metadata entries (replacing any the file lists).
     func regenerate(
         _ convolutions: inout [String: ConvolutionParameters], metadata: inout [(key: String, value: MetadataValue)],
-        architecture: Architecture, layers: [ContainerStatistics.Layer]
+        architecture: Architecture, layers: [ContainerStatistics.Layer], conditionedMasks: [String: ArraySlice<UInt8>] = [:]
     ) throws {
         let regenerated = Set(layers.filter { $0.weightMode == .torchSeed }.map(\.name))
         guard !regenerated.isEmpty else { return }
-        try generator(for: architecture).forEachLayer(.weights) { tensors in
-            let name = tensors.layer.convolution.name
-            if regenerated.contains(name), let weights = tensors.weights { convolutions[name]?.weight = weights }
+        let parts: TorchSeedGenerator.Parts = conditionedMasks.isEmpty ? .weights : [.weights, .scores]
+        let keptCounts = Dictionary(layers.map { ($0.name, $0.keptCount) }, uniquingKeysWith: { first, _ in first })
+        try generator(for: architecture).forEachLayer(parts) { tensors in
+            let convolution = tensors.layer.convolution
+            let name = convolution.name
+            guard regenerated.contains(name), let weights = tensors.weights else { return true }
+            convolutions[name]?.weight = weights
+            if let coded = conditionedMasks[name], let scores = tensors.scores, let kept = keptCounts[name] {
+                do {
+                    convolutions[name]?.mask = try CodedMask.decode(
+                        coder: .initialScores, bytes: coded, count: convolution.weightCount, keptCount: kept,
+                        side: MaskSideInformation(scores: scores, weights: weights, rowLength: convolution.fanIn))
+                } catch let error as SupermaskError {
+                    throw SupermaskError("convolution '\(name)': \(error.message)")
+                }
+            }
             return true
         }
         metadata.removeAll { Self.metadataKeys.contains($0.key) }

@@ -37,6 +37,11 @@ public struct ZooEntry: Codable, Sendable, Equatable {
     public var size: Int?
     /// The released file's SHA-256 (64 lower-case hex digits), when pinned; otherwise recorded on first fetch.
     public var sha256: String?
+    /// The torch seed that drew a release's random weights and initial scores (docs/torch-init.md), once someone
+    /// has recovered it with `supermask recover-seed`; `nil` until known.
+    public var torchSeed: UInt64?
+    /// The torch generator profile the seed was verified with (`torch2-avx2`, `torch2-default`, `torch13-avx2`).
+    public var torchProfile: String?
     /// Where the facts come from.
     public var source: String?
     /// A bundled model's `.smask`, relative to the registry's directory.
@@ -46,7 +51,7 @@ public struct ZooEntry: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case name, kind, architecture, dataset, `init`, keep, keptWeights = "kept_weights", reportedTop1 = "reported_top1"
-        case file, url, size, sha256, source, path, manifest
+        case file, url, size, sha256, torchSeed = "torch_seed", torchProfile = "torch_profile", source, path, manifest
     }
 
     /// The catalogue architecture the entry names (checked when the registry loads).

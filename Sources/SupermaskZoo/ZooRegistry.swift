@@ -1,5 +1,6 @@
 import Foundation
 import SupermaskCore
+import SupermaskTorchInit
 
 /// The model zoo's registry, `models/zoo.json` (format `supermask-zoo`, version 1; docs/zoo.md).
 public struct ZooRegistry: Codable, Sendable {
@@ -82,10 +83,22 @@ public struct ZooRegistry: Codable, Sendable {
                 if let digest = entry.sha256, !Self.isHexDigest(digest) {
                     throw SupermaskError("\(name): sha256 '\(digest.escapedForDisplay(limit: 80))' is not 64 lower-case hex digits")
                 }
-            case .baseline:
-                break
-            case .bundled:
-                try Self.require(entry.path, "path", name)
+                switch (entry.torchSeed, entry.torchProfile) {
+                case (nil, nil):
+                    break
+                case (.some, nil), (nil, .some):
+                    throw SupermaskError("\(name): torch_seed and torch_profile are set together or not at all")
+                case (.some, .some(let profile)):
+                    guard TorchProfile(rawValue: profile) != nil else {
+                        throw SupermaskError(
+                            "\(name): torch_profile '\(profile.escapedForDisplay(limit: 80))' is not one of \(TorchProfile.names)")
+                    }
+                }
+            case .baseline, .bundled:
+                guard entry.torchSeed == nil, entry.torchProfile == nil else {
+                    throw SupermaskError("\(name): only a release has a torch_seed")
+                }
+                if entry.kind == .bundled { try Self.require(entry.path, "path", name) }
             }
         }
     }

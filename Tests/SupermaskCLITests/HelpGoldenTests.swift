@@ -6,7 +6,10 @@ import Testing
 @Suite struct HelpGoldenTests {
     static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
 
-    @Test(arguments: [(["--help"], "supermask--help.txt"), (["inspect", "--help"], "inspect--help.txt")])
+    @Test(arguments: [
+        (["--help"], "supermask--help.txt"), (["inspect", "--help"], "inspect--help.txt"),
+        (["recover-seed", "--help"], "recover-seed--help.txt"),
+    ])
     func helpMatchesTheGoldenText(arguments: [String], file: String) throws {
         let result = try CommandRunner.run(arguments)
         #expect(result.status == 0)
@@ -22,8 +25,8 @@ import Testing
         #expect(try CommandRunner.run("evl").standardError == "supermask: error: unknown command 'evl'; did you mean 'eval'?\n")
         let far = try CommandRunner.run("model.h5")
         #expect(far.status == 64)
-        #expect(far.standardError == "supermask: error: unknown command 'model.h5'; the commands are inspect, infer, export, convert, init, size, bench, preprocess, eval, merge, zoo, fetch, demo\n")
+        #expect(far.standardError == "supermask: error: unknown command 'model.h5'; the commands are inspect, infer, export, convert, recover-seed, init, size, bench, preprocess, eval, merge, zoo, fetch, demo\n")
         let escaped = try CommandRunner.run("\u{1B}[2J")
-        #expect(escaped.standardError == "supermask: error: unknown command '\\x1b[2J'; the commands are inspect, infer, export, convert, init, size, bench, preprocess, eval, merge, zoo, fetch, demo\n")
+        #expect(escaped.standardError == "supermask: error: unknown command '\\x1b[2J'; the commands are inspect, infer, export, convert, recover-seed, init, size, bench, preprocess, eval, merge, zoo, fetch, demo\n")
     }
 }

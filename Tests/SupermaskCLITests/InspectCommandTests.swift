@@ -31,6 +31,17 @@ import Testing
         let totals = try #require(document["totals"] as? [String: Any])
         #expect(totals["kept"] as? Int == 133_100)
         #expect(totals["weights"] as? Int == 266_200)
+
+        // The text report says the same: each layer's row carries the JSON's name and kept count.
+        let text = try CommandRunner.run("inspect", CommandRunner.fixture("fc.h5"))
+        let rows = text.standardOutput.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        for layer in layers {
+            let name = try #require(layer["name"] as? String)
+            let kept = try #require(layer["kept"] as? Int)
+            let row = try #require(rows.first { $0.first == name }, "no row for \(name)")
+            #expect(row.contains(kept.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US")))))
+        }
+        #expect(text.standardOutput.contains("total: \(133_100.formatted(.number.locale(Locale(identifier: "en_US")))) of"))
     }
 
     @Test func theKeepOptionOverridesTheFile() throws {

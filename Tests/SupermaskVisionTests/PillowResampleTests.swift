@@ -10,6 +10,7 @@ import Testing
         let expected = try VisionFixtures.bytesNPY(entry.expected)
         let resized = PillowResample.resize(source, width: entry.width, height: entry.height)
         #expect(expected.shape == [entry.height, entry.width, 3])
+        try #require(resized.pixels.count == expected.bytes.count)
         let differing = zip(resized.pixels, expected.bytes).filter { $0 != $1 }.count
         #expect(differing == 0, "\(differing) samples differ")
     }

@@ -39,7 +39,7 @@ def random_subnetwork(path, arch, init, keep, seed):
 @pytest.mark.parametrize("arch,init,shape", [
     ("FC", "kaiming-normal", (3, 1, 28, 28)),
     ("Conv4", "signed-constant", (2, 3, 32, 32)),
-    ("cResNet18", "kaiming-normal", (2, 3, 32, 32)),
+    ("cResNet18", "signed-constant", (2, 3, 32, 32)),
     ("ResNet18", "signed-constant", (2, 3, 96, 80)),
 ])
 def test_onnx_runtime_gives_supermasks_logits(tmp_path, arch, init, shape):

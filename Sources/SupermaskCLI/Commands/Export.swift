@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SupermaskCore
 import SupermaskFormat
+import SupermaskSeedSearch
 import SupermaskTorchInit
 
 /// `supermask export`: a model as a compact `.smask` container (docs/format.md).
@@ -20,7 +21,7 @@ struct Export: ParsableCommand {
     @Option(help: "The generator seed to store with --weights seed, when the model does not record it.")
     var seed: UInt64?
 
-    @Option(help: "The torch seed that drew the weights (torch.initial_seed() of the run, or its --seed), for --weights torch-seed; checked against every weight.")
+    @Option(help: "The torch seed that drew the weights (torch.initial_seed() of the run, or its --seed), for --weights torch-seed; checked against every weight. Without it, --weights torch-seed searches for it as recover-seed does.")
     var torchSeed: UInt64?
 
     @Option(help: "The PyTorch build that drew them: \(TorchProfile.names) (default: the first that reproduces the weights).")
@@ -71,23 +72,39 @@ struct Export: ParsableCommand {
             let coders = Dictionary(grouping: statistics.layers.compactMap(\.maskCoder), by: { $0 })
                 .sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key) ×\($0.value.count)" }
             let seedText = torchRecord.map { " (torch seed \($0.recipe.seed), \($0.recipe.profile), verified)" } ?? ""
-            print("wrote \(output): \(grouped(bytes.count)) bytes, weights as \(choice.mode)\(seedText)\(choice.mode.isLossless ? " (lossless)" : " (lossy)")" + (coders.isEmpty ? "" : ", masks \(coders.joined(separator: ", "))") + String(format: "; %.1f× smaller than float32 weights + scores", Double(release) / Double(bytes.count)))
+            let overBound = statistics.masksOverBound.map { String(format: " = %.4f× Σ log2 C(n, k)", $0) } ?? ""
+            print("wrote \(output): \(grouped(bytes.count)) bytes, weights as \(choice.mode)\(seedText)\(choice.mode.isLossless ? " (lossless)" : " (lossy)")" + (coders.isEmpty ? "" : ", masks \(coders.joined(separator: ", ")) in \(grouped(statistics.codedMaskBits)) bits\(overBound)") + String(format: "; %.1f× smaller than float32 weights + scores", Double(release) / Double(bytes.count)))
         }
     }
 
     /// The torch seed (`--torch-seed`, else the one the model records) checked against every weight the model
-    /// holds, or `nil` when no seed is known and `required` is false.
+    /// holds; when neither gives one, the seed `supermask recover-seed` finds if `required` (`--weights
+    /// torch-seed`), else `nil`: `auto` never starts a search.
     private func verifiedTorchSeed(_ model: Model, profile: TorchProfile?, required: Bool) throws -> TorchSeedSelection.Verified? {
         let recorded = TorchSeedSelection.recorded(in: model)
-        guard let seed = torchSeed ?? recorded?.seed else {
-            guard required else { return nil }
-            throw SupermaskError("--weights torch-seed needs the torch seed that drew the weights: pass --torch-seed N (supermask recover-seed finds it from the weights)")
-        }
         // A container may store only the kept weights: the others read as 0 and say nothing about the seed.
         let keptOnly = ContainerReader.isContainer(path: modelOptions.model)
+        guard let seed = torchSeed ?? recorded?.seed else {
+            guard required else { return nil }
+            let match = try recoveredTorchSeed(model, keptOnly: keptOnly)
+            guard let profile else { return match.verified }
+            return try TorchSeedSelection.verify(model: model, seed: UInt64(match.seed), profile: profile, keptOnly: keptOnly)
+        }
         return try TorchSeedSelection.verify(
             model: model, seed: seed, profile: profile ?? recorded?.profile,
             initialisation: torchSeed == nil ? recorded?.initialisation : nil, keptOnly: keptOnly)
+    }
+
+    /// The seed found from the weights alone over all 2³² (`supermask recover-seed`'s search, its progress on
+    /// stderr), or an error saying what was tried.
+    private func recoveredTorchSeed(_ model: Model, keptOnly: Bool) throws -> TorchSeedMatch {
+        printError("export: no --torch-seed given: searching all 2^32 torch seeds for the one that drew the weights")
+        var progressLine = SeedSearchProgressLine()
+        let report = try TorchSeedSearch.search(model: model, keptOnly: keptOnly) { progressLine.show($0) }
+        progressLine.finish()
+        guard let match = report.match else { throw SupermaskError(report.notFoundDescription) }
+        print("note: recovered torch seed \(match.seed) in \(format(report.seconds, 1)) s (\(grouped(Int(report.tested))) seeds tested against \(report.evidence))")
+        return match
     }
 
     /// `--weights auto` never searches for a seed, but with a known one it says when storing it would be smaller.

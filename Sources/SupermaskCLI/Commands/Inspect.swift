@@ -15,9 +15,8 @@ struct Inspect: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let path = try modelOptions.resolvedPath()
-            let report = InspectReport(
-                model: try modelOptions.load(), file: path, keptOnly: ContainerReader.isContainer(path: path))
+            let (model, statistics) = try modelOptions.loadWithStatistics()
+            let report = InspectReport(model: model, file: try modelOptions.resolvedPath(), containerStatistics: statistics)
             if json {
                 for key in report.nonFiniteMetadataKeys {
                     let value = report.metadata[key]?.description ?? ""

@@ -27,7 +27,11 @@ struct ModelOptions: ParsableArguments {
     }
 
     /// Loads the model with the overrides applied, validated within the limits.
-    func load() throws -> Model {
+    func load() throws -> Model { try loadWithStatistics().model }
+
+    /// Loads the model with the overrides applied, validated within the limits, and what each layer takes when the
+    /// file is a container.
+    func loadWithStatistics() throws -> (model: Model, statistics: ContainerStatistics?) {
         if model.hasSuffix(".pth") || model.hasSuffix(".pt") {
             throw SupermaskError(file: model, "a PyTorch checkpoint; convert it first: python3 tools/pth2h5.py \(model) OUT.h5")
         }
@@ -36,7 +40,8 @@ struct ModelOptions: ParsableArguments {
             guard arch == nil, keep == nil else {
                 throw SupermaskError(file: path, "a .smask container stores its architecture and masks; --arch and --keep do not apply")
             }
-            return try ContainerReader.load(path: path, limits: limits).model
+            let (loaded, statistics) = try ContainerReader.load(path: path, limits: limits)
+            return (loaded, statistics)
         }
         var options = CheckpointImporter.Options(limits: limits)
         if let arch {
@@ -46,7 +51,7 @@ struct ModelOptions: ParsableArguments {
             options.architecture = architecture
         }
         if let keep { options.keep = try KeepFraction(keep) }
-        return try CheckpointImporter.load(path: path, options: options)
+        return (try CheckpointImporter.load(path: path, options: options), nil)
     }
 }
 

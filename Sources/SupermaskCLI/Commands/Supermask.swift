@@ -16,6 +16,7 @@ struct Supermask: ParsableCommand {
             Infer.self,
             Export.self,
             Convert.self,
+            RecoverSeed.self,
             Init.self,
             Size.self,
             Bench.self,

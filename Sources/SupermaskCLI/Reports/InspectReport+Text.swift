@@ -18,17 +18,24 @@ extension InspectReport {
         }
         lines.append("")
 
-        let header = ["layer", "kind", "shape", "params", "kept", "density", "init"]
+        var header = ["layer", "kind", "shape", "params", "kept", "density", "init"]
+        if masks != nil { header += ["mask coder", "mask bits", "/log2 C(n,k)"] }
         let rows = layers.map { layer -> [String] in
-            [
+            var row = [
                 layer.name.escapedForDisplay(limit: 80), layer.stride > 1 ? "\(layer.kind)/\(layer.stride)" : layer.kind,
                 layer.shape.map(String.init).joined(separator: "×"), grouped(layer.parameters), grouped(layer.kept),
                 percent(layer.density), initialisationText(layer),
             ]
+            if masks != nil { row += maskColumns(layer) }
+            return row
         }
-        lines += table(header: header, rows: rows, rightAligned: [3, 4, 5])
+        lines += table(header: header, rows: rows, rightAligned: [3, 4, 5, 8, 9])
         lines.append("")
         lines.append("total: \(grouped(totals.kept)) of \(grouped(totals.weights)) weights kept (\(percent(totals.density))) in \(totals.maskedLayers) masked layers" + (totals.denseLayers > 0 ? ", \(totals.denseLayers) dense" : ""))
+        if let masks {
+            let ratio = masks.overBound.map { String(format: ", %.4f× Σ log2 C(n, k)", $0) } ?? ""
+            lines.append("masks: \(grouped(masks.codedBits)) bits coded\(ratio) (\(grouped(Int(masks.boundBits.rounded()))) bits)")
+        }
         if batchNorm.layers > 0 {
             lines.append("batch norm: \(batchNorm.layers) layers, \(grouped(batchNorm.channels)) channels, \(batchNorm.affine ? "affine" : "non-affine"); running mean |max| \(compact(batchNorm.runningMeanMaxAbs)), running var \(compact(batchNorm.runningVarianceMin)) … \(compact(batchNorm.runningVarianceMax))")
         } else {
@@ -37,6 +44,13 @@ extension InspectReport {
         lines.append(warnings.isEmpty ? "warnings: none" : "warnings:")
         lines += warnings.map { "  - \(oneLine($0))" }
         return lines.joined(separator: "\n")
+    }
+
+    /// Coder, bits and bits over log2 C(n, k) of a container's layer.
+    private func maskColumns(_ layer: LayerReport) -> [String] {
+        guard let coder = layer.maskCoder, let bits = layer.maskBits, let bound = layer.maskBoundBits else { return ["dense", "—", "—"] }
+        let ratio: String = bound > 0 ? String(format: "%.4f", Double(bits) / bound) : "—"
+        return [coder, grouped(bits), ratio]
     }
 
     private func initialisationText(_ layer: LayerReport) -> String {

@@ -13,6 +13,8 @@ struct InspectReport: Encodable {
     var torchSeed: TorchSeedReport?
     var layers: [LayerReport]
     var totals: Totals
+    /// How a container codes its masks, against Σ log2 C(n, k) (`nil` for a checkpoint).
+    var masks: MaskTotals?
     var batchNorm: BatchNormSummary
     var warnings: [String]
 
@@ -32,6 +34,17 @@ struct InspectReport: Encodable {
         /// √(2 / fan_in).
         var expectedScale: Double
         var tiesAtThreshold: Int
+        /// In a container: the mask's coder, its size and log2 C(n, k), in bits.
+        var maskCoder: String?
+        var maskBits: Int?
+        var maskBoundBits: Double?
+    }
+
+    /// The masks of a container in bits, and over Σ log2 C(n, k).
+    struct MaskTotals: Encodable {
+        var codedBits: Int
+        var boundBits: Double
+        var overBound: Double?
     }
 
     /// A recorded torch seed and whether it regenerates every weight the model holds.
@@ -61,9 +74,10 @@ struct InspectReport: Encodable {
         var runningVarianceMax: Double
     }
 
-    /// The report of `model`, read from `file`; `keptOnly` when the file stores only the kept weights (a container),
-    /// so that a recorded torch seed is checked against those alone.
-    init(model: Model, file: String, keptOnly: Bool = false) {
+    /// The report of `model`, read from `file`; `containerStatistics` when the file is a container, which stores only
+    /// the kept weights (a recorded torch seed is then checked against those alone) and codes the masks.
+    init(model: Model, file: String, containerStatistics: ContainerStatistics? = nil) {
+        let keptOnly = containerStatistics != nil
         self.file = file
         architecture = model.architecture.name
         inputShape = model.architecture.inputShape
@@ -95,7 +109,18 @@ struct InspectReport: Encodable {
             if case .signedConstant(let magnitude, let expected) = initialisation, !initialisation.matchesExpectedScale {
                 warnings.append("\(convolution.name): signed constant \(magnitude) is not √(2/fan_in) = \(expected)")
             }
-            return LayerReport(convolution: convolution, parameters: parameters, initialisation: initialisation)
+            var layer = LayerReport(convolution: convolution, parameters: parameters, initialisation: initialisation)
+            if let stored = containerStatistics?.layers.first(where: { $0.name == convolution.name }), let coder = stored.maskCoder {
+                layer.maskCoder = coder.description
+                layer.maskBits = stored.codedMaskBits
+                layer.maskBoundBits = stored.maskBoundBits
+            }
+            return layer
+        }
+        masks = containerStatistics.flatMap { statistics in
+            statistics.layers.contains { $0.maskCoder != nil }
+                ? MaskTotals(codedBits: statistics.codedMaskBits, boundBits: statistics.maskBoundBits, overBound: statistics.masksOverBound)
+                : nil
         }
         let weights = layers.reduce(0) { $0 + $1.parameters }
         let kept = layers.reduce(0) { $0 + $1.kept }

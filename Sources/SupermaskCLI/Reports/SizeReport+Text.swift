@@ -21,6 +21,7 @@ extension SizeReport {
         let overBound = containerOverBound.map { String(format: "%.4f× the bound", $0) } ?? "above a bound of 0"
         lines.append(String(format: "the .smask (%@ weights) is %@ and %.1f× smaller than float32 weights + scores", weightMode, overBound, releaseOverContainer))
         lines.append("every computed row includes the BN running statistics as float32")
+        if !masks.isEmpty { lines += [""] + maskText }
         return lines.joined(separator: "\n")
     }
 }

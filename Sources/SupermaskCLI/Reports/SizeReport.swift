@@ -34,6 +34,8 @@ struct SizeReport: Encodable {
     var weightMode: String
     var representations: [Representation]
     var bound: Bound
+    /// Each masked layer's mask as the container (or auto's choice) codes it, against log2 C(n, k).
+    var masks: [MaskLayer]
     var containerBytes: Int
     /// `nil` when the bound is 0 (no masks, no statistics, weights from a seed).
     var containerOverBound: Double?
@@ -59,7 +61,11 @@ struct SizeReport: Encodable {
         }
         let layerCount = convolutions.count
         let rawMask = parameters.reduce(0) { $0 + ($1.mask == nil ? 0 : ($1.weight.count + 7) / 8) }
-        let codedMask = statistics.layers.reduce(0) { $0 + $1.codedMaskBytes }
+        // The "coded mask" rows need no side information; a layer coded with the initial scores is coded again.
+        let codedMask = zip(statistics.layers, parameters).reduce(0) { total, layer in
+            guard layer.0.maskCoder == .initialScores, let mask = layer.1.mask else { return total + layer.0.codedMaskBytes }
+            return total + MaskCodingSizes.withoutSideInformation(mask).bytes
+        }
         let signBytes = parameters.reduce(0) { $0 + ($1.keptCount + 7) / 8 } + 4 * layerCount
         let csr = zip(convolutions, parameters).reduce(0) { $0 + 8 * $1.1.keptCount + 4 * ($1.0.outputChannels + 1) }
         let signsHold = (try? WeightModeSelection.resolve(.signed, model: model)) != nil ? "yes" : "no"
@@ -81,6 +87,13 @@ struct SizeReport: Encodable {
             ("coded-mask-seed", "coded mask + seed", codedMask + 8 + batchNormBytes, seedHolds),
             ("mask-torch-seed", "mask + torch seed", rawMask + torchSeed.recordBytes + batchNormBytes, torchSeed.holds),
             ("coded-mask-torch-seed", "coded mask + torch seed", codedMask + torchSeed.recordBytes + batchNormBytes, torchSeed.holds),
+        ]
+        let initialScoresMasks = try Self.masksCodedWithInitialScores(model, statistics: fileStatistics, record: torchSeed.record)
+        if let initialScoresMasks {
+            let bytes = initialScoresMasks.reduce(0, +) + torchSeed.recordBytes + batchNormBytes
+            rows.append(("initial-scores-mask-torch-seed", "mask coded with initial scores + torch seed", bytes, "yes"))
+        }
+        rows += [
             ("smask", "this .smask (\(statistics.layers.first?.weightMode.description ?? choice.mode.description))", statistics.fileBytes,
              statistics.layers.allSatisfy { $0.weightMode.isLossless } ? "yes" : "lossy"),
         ]
@@ -107,6 +120,7 @@ struct SizeReport: Encodable {
             Representation(id: $0.0, label: $0.1, bytes: $0.2, bitsPerWeight: n == 0 ? 0 : 8 * Double($0.2) / Double(n), exact: $0.3)
         }
         self.bound = bound
+        self.masks = Self.maskLayers(statistics, initialScoresBytes: initialScoresMasks)
         self.containerBytes = statistics.fileBytes
         self.containerOverBound = bound.bytes > 0 ? Double(statistics.fileBytes) / bound.bytes : nil
         self.releaseOverContainer = Double(8 * n + batchNormBytes) / Double(statistics.fileBytes)
@@ -116,23 +130,26 @@ struct SizeReport: Encodable {
 extension SizeReport {
     /// What a torch-seed container records besides the masks, and whether a seed is known to regenerate the model:
     /// "yes" for a torch-seed container or a model whose recorded seed reproduces every weight.
-    static func torchSeed(_ model: Model, fileStatistics: ContainerStatistics?) -> (recordBytes: Int, holds: String) {
+    /// `record`: the verified record of a model (not a torch-seed container) whose recorded seed regenerates it.
+    static func torchSeed(_ model: Model, fileStatistics: ContainerStatistics?) -> (recordBytes: Int, holds: String, record: TorchSeedRecord?) {
         let stored = fileStatistics?.layers.contains { $0.weightMode == .torchSeed } ?? false
         let recorded = TorchSeedSelection.recorded(in: model)
         var record = TorchSeedRecord(
             recipe: TorchSeedRecipe(seed: recorded?.seed ?? 0, profile: recorded?.profile ?? .torch13AVX2, initialisation: recorded?.initialisation ?? .kaimingNormal),
             architecture: model.architecture)
         var holds = stored ? "yes" : "seed unknown"
+        var verifiedRecord: TorchSeedRecord?
         if !stored, let recorded {
             if let verified = try? TorchSeedSelection.verify(
                 model: model, seed: recorded.seed, profile: recorded.profile, initialisation: recorded.initialisation,
                 keptOnly: fileStatistics != nil) {
                 record = verified.record
+                verifiedRecord = verified.record
                 holds = "yes"
             } else {
                 holds = "no"
             }
         }
-        return (record.encodedByteCount, holds)
+        return (record.encodedByteCount, holds, verifiedRecord)
     }
 }

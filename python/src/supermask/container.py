@@ -12,12 +12,13 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from . import generator
+from . import generator, torch_init
 from ._bytes import ByteReader
 from .architecture import Architecture, BatchNorm, Convolution, decode_architecture
 from .errors import ContainerError, escaped
-from .masks import CODER_NAMES, decode_mask
-from .weights import MODE_NAMES, SEED, decode_kept, scatter
+from .masks import CODER_NAMES, INITIAL_SCORES, decode_initial_scores, decode_mask
+from .torch_init import TorchRecord
+from .weights import MODE_NAMES, SEED, TORCH_SEED, decode_kept, scatter
 
 MAGIC = b"\x89SMASK\r\n"
 MAJOR_VERSION = 1
@@ -41,7 +42,7 @@ class Layer:
     """One convolution as the container stores it."""
     convolution: Convolution
     weight: np.ndarray
-    """float32, shape (out, in, kh, kw); dropped weights are 0 unless the mode regenerates them (seed)."""
+    """float32, shape (out, in, kh, kw); dropped weights are 0 unless the mode regenerates them (seed, torch-seed)."""
     mask: Optional[np.ndarray]
     """bool, same shape, True = kept; None for a dense layer."""
     weight_mode: str
@@ -82,6 +83,8 @@ class Container:
     layers: List[Layer] = field(default_factory=list)
     norms: List[Norm] = field(default_factory=list)
     file_bytes: int = 0
+    torch: Optional[TorchRecord] = None
+    """PyTorch's generator that torch-seed layers are regenerated with (docs/torch-init.md), if the file names one."""
 
     @property
     def weight_modes(self) -> Dict[str, str]:
@@ -130,7 +133,24 @@ def _section(reader, index):
     return KINDS[kind], payload
 
 
-def _metadata(payload):
+def _torch_record(reader, convolutions):
+    """The torch record after generator flag 2 (docs/format.md §3), checked against the architecture."""
+    profile = reader.string("the torch profile")
+    seed = reader.u64("the torch seed")
+    init = reader.string("the torch init")
+    prune_rate = reader.f64("the scale_fan prune rate")
+    count = reader.u32("the construction order's length")
+    if count != len(convolutions):
+        raise ContainerError(f"the construction order lists {count} convolutions; the architecture has {len(convolutions)}")
+    order = [reader.u32("the construction order") for _ in range(count)]
+    record = TorchRecord(escaped(profile), seed, escaped(init), prune_rate, order)
+    if not 0 <= prune_rate < 1:  # also refuses a NaN
+        raise ContainerError(f"scale_fan prune rate {prune_rate} is outside [0, 1)")
+    torch_init.check_record(record, convolutions)
+    return record
+
+
+def _metadata(payload, convolutions):
     reader = ByteReader(payload)
     has_keep, keep = reader.u8("the keep flag"), reader.f64("the keep fraction")
     if has_keep not in (0, 1):
@@ -138,8 +158,10 @@ def _metadata(payload):
     if has_keep and not (0 < keep <= 1):
         raise ContainerError(f"keep fraction {keep} is outside (0, 1]")
     has_generator = reader.u8("the generator flag")
-    seeded = None
-    if has_generator == 1:
+    seeded = torch = None
+    if has_generator == 2:
+        torch = _torch_record(reader, convolutions)
+    elif has_generator == 1:
         identifier = reader.string("the generator")
         if identifier != generator.IDENTIFIER:
             raise ContainerError(f"generator '{escaped(identifier)}' is unknown; this reader regenerates {generator.IDENTIFIER}")
@@ -170,10 +192,10 @@ def _metadata(payload):
         else:
             raise ContainerError(f"entry '{escaped(key)}' has unknown type {kind}")
     reader.expect_end("the metadata")
-    return (keep if has_keep else None), seeded, entries
+    return (keep if has_keep else None), seeded, torch, entries
 
 
-def _convolution(payload, convolution, index, seeded):
+def _convolution(payload, convolution, index, seeded, torch):
     reader = ByteReader(payload)
     name = reader.string("the layer name")
     n = reader.u64("the weight count")
@@ -190,7 +212,7 @@ def _convolution(payload, convolution, index, seeded):
     ties = reader.u64("the tie count")
     if ties > n:
         raise ContainerError(f"tie count {ties} exceeds the {n} weights")
-    mask, coder, coded_bytes = None, None, 0
+    mask, coder, coded_bytes, pending = None, None, 0, None
     if masked:
         coder = reader.u8("the mask coder")
         if coder not in CODER_NAMES:
@@ -200,13 +222,23 @@ def _convolution(payload, convolution, index, seeded):
             raise ContainerError(f"raw mask size {raw_size} is not ⌈{n}/8⌉")
         coded = reader.block("the mask")
         coded_bytes = len(coded)
-        mask = decode_mask(coder, coded, n, kept)
+        # Masks coded with the initial scores wait for the torch stream (`_regenerate`).
+        mask = None if coder == INITIAL_SCORES else decode_mask(coder, coded, n, kept)
+        pending = (coded, kept) if coder == INITIAL_SCORES else None
     mode = reader.u8("the weight mode")
     if mode not in MODE_NAMES:
         raise ContainerError(f"unknown weight mode {mode}")
     stored = reader.block("the weights")
     reader.expect_end("the record")
-    if mode == SEED:
+    if coder == INITIAL_SCORES and mode != TORCH_SEED:
+        raise ContainerError(f"the initial-scores mask coder needs torch-seed weights, not {MODE_NAMES[mode]}")
+    if mode == TORCH_SEED:
+        if torch is None:
+            raise ContainerError("torch-seed weights but the metadata names no torch generator")
+        if len(stored):
+            raise ContainerError(f"torch-seed mode stores no weights, yet {len(stored)} bytes follow")
+        weight = np.zeros(n, dtype=np.float32)  # regenerated once every section is read
+    elif mode == SEED:
         if seeded is None:
             raise ContainerError("seed weights but the metadata names no generator")
         if len(stored):
@@ -215,8 +247,33 @@ def _convolution(payload, convolution, index, seeded):
     else:
         weight = scatter(decode_kept(stored, mode, kept), mask, n)
     shape = convolution.weight_shape
-    return Layer(convolution, weight.reshape(shape), None if mask is None else mask.reshape(shape),
-                 MODE_NAMES[mode], None if coder is None else CODER_NAMES[coder], ties, coded_bytes)
+    layer = Layer(convolution, weight.reshape(shape), None if mask is None else mask.reshape(shape), MODE_NAMES[mode],
+                  None if coder is None else CODER_NAMES[coder], ties, coded_bytes)
+    return layer, pending
+
+
+def _regenerate(torch, layers, pending, convolutions, metadata):
+    """Fills in the torch-seed layers' weights and decodes the masks coded with the initial scores, drawing the
+    stream once; reports the record as the `torch_*` metadata entries, as the Swift reader does."""
+    regenerated = {index for index, layer in enumerate(layers) if layer.weight_mode == "torch-seed"}
+    if not regenerated:
+        return metadata
+    conditioned = set(pending)
+    tensors = torch_init.regenerate(torch, convolutions, want_weights=regenerated, want_scores=conditioned)
+    for index in regenerated:
+        layer = layers[index]
+        weights, scores = tensors[index]
+        layer.weight = weights.reshape(layer.convolution.weight_shape)
+        if index in conditioned:
+            coded, kept = pending[index]
+            try:
+                mask = decode_initial_scores(coded, layer.convolution.weight_count, kept, scores, weights,
+                                             layer.convolution.fan_in)
+            except ContainerError as error:
+                raise ContainerError(f"convolution '{escaped(layer.name)}': {error.message}") from None
+            layer.mask = mask.reshape(layer.convolution.weight_shape)
+    keys = {key for key, _ in torch.metadata_entries}
+    return [entry for entry in metadata if entry[0] not in keys] + torch.metadata_entries
 
 
 def _batch_norm(payload, norm):
@@ -265,8 +322,8 @@ def decode(data) -> Container:
     data = memoryview(bytes(data))
     section_count = _header(data)
     reader = ByteReader(data, HEADER_SIZE)
-    architecture = keep = seeded = None
-    metadata, layers, norms = [], [], []
+    architecture = keep = seeded = torch = None
+    metadata, layers, norms, pending = [], [], [], {}
     convolutions, batch_norms = [], []
     for index in range(section_count):
         expected, name = _expected_section(index, convolutions, batch_norms)
@@ -281,9 +338,12 @@ def decode(data) -> Container:
                 if needed != section_count:
                     raise ContainerError(f"the header counts {section_count} sections but the architecture needs {needed}")
             elif kind == "metadata":
-                keep, seeded, metadata = _metadata(payload)
+                keep, seeded, torch, metadata = _metadata(payload, convolutions)
             elif kind == "convolution":
-                layers.append(_convolution(payload, convolutions[index - 2], index - 2, seeded))
+                layer, coded = _convolution(payload, convolutions[index - 2], index - 2, seeded, torch)
+                if coded is not None:
+                    pending[len(layers)] = coded
+                layers.append(layer)
             elif kind == "batch norm":
                 norms.append(_batch_norm(payload, batch_norms[index - 2 - len(convolutions)]))
             elif len(payload):
@@ -291,7 +351,9 @@ def decode(data) -> Container:
         except ContainerError as error:
             raise ContainerError(f"section {index} ({name}): {error.message}") from None
     reader.expect_end("the end section")
-    return Container(architecture, keep, seeded, metadata, layers, norms, len(data))
+    if torch is not None:
+        metadata = _regenerate(torch, layers, pending, convolutions, metadata)
+    return Container(architecture, keep, seeded, metadata, layers, norms, len(data), torch)
 
 
 def read(path) -> Container:

@@ -4,13 +4,14 @@ import numpy as np
 from ._bytes import ByteReader
 from .errors import ContainerError
 
-FP32, FP16, BF16, SIGNED, SEED = 0, 1, 2, 3, 4
-MODE_NAMES = {FP32: "fp32", FP16: "fp16", BF16: "bf16", SIGNED: "signed", SEED: "seed"}
-LOSSLESS = {FP32, SIGNED, SEED}
+FP32, FP16, BF16, SIGNED, SEED, TORCH_SEED = 0, 1, 2, 3, 4, 5
+MODE_NAMES = {FP32: "fp32", FP16: "fp16", BF16: "bf16", SIGNED: "signed", SEED: "seed", TORCH_SEED: "torch-seed"}
+LOSSLESS = {FP32, SIGNED, SEED, TORCH_SEED}
 
 
 def decode_kept(block, mode, count):
-    """The `count` kept weights stored in `block` under `mode` (any mode but seed), as float32, in flat order."""
+    """The `count` kept weights stored in `block` under `mode` (any mode but seed and torch-seed), as float32, in flat
+    order."""
     data = bytes(block)
     if mode == FP32:
         if len(data) != 4 * count:
