@@ -141,9 +141,11 @@ let package = Package(
         .testTarget(name: "SupermaskZooTests", dependencies: ["SupermaskZoo", "SupermaskCLI", "SupermaskCore", "SupermaskTestSupport"]),
         .testTarget(name: "SupermaskDatasetsTests", dependencies: ["SupermaskDatasets", "SupermaskCore"]),
         .testTarget(name: "SupermaskONNXTests", dependencies: ["SupermaskONNX", "SupermaskCore", "SupermaskTestSupport"]),
+        // Optimised like SupermaskVision: the geometry grid draws and digests about 800 million pixels.
         .testTarget(
             name: "SupermaskVisionTests",
-            dependencies: ["SupermaskVision", "SupermaskEngine", "SupermaskHDF5", "SupermaskCore"]
+            dependencies: ["SupermaskVision", "SupermaskEngine", "SupermaskHDF5", "SupermaskCore"],
+            swiftSettings: [.unsafeFlags(["-O"])]
         ),
         .testTarget(
             name: "SupermaskFormatTests",

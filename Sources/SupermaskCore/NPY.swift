@@ -117,6 +117,13 @@ public enum NPY {
 
     /// Writes `tensor` as a version-1 `<f4` `.npy` file.
     public static func write(_ tensor: Tensor, to path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: Data(encoded(tensor))) else {
+            throw SupermaskError(file: path, "cannot write the file")
+        }
+    }
+
+    /// The bytes of `tensor` as a version-1 `<f4` `.npy` file.
+    public static func encoded(_ tensor: Tensor) -> [UInt8] {
         let shapeText = tensor.shape.count == 1 ? "(\(tensor.shape[0]),)" : "(" + tensor.shape.map(String.init).joined(separator: ", ") + ")"
         var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shapeText), }"
         let unpadded = 10 + header.utf8.count + 1
@@ -127,8 +134,6 @@ public enum NPY {
         for value in tensor.scalars {
             withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes += $0 }
         }
-        guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
-            throw SupermaskError(file: path, "cannot write the file")
-        }
+        return bytes
     }
 }

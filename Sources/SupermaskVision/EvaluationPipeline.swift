@@ -13,13 +13,13 @@ public struct EvaluationSettings: Sendable {
     /// (or classifying it).
     public var strict: Bool
     /// The preprocessing.
-    public var transform: ImageNetTransform
+    public var transform: ImageTransform
     /// What an image may cost.
     public var limits: ImageLimits
 
     /// Settings for a run.
     public init(
-        batchSize: Int, decodeThreads: Int, strict: Bool = false, transform: ImageNetTransform = .imageNetValidation,
+        batchSize: Int, decodeThreads: Int, strict: Bool = false, transform: ImageTransform = .imageNetValidation,
         limits: ImageLimits = .standard
     ) {
         self.batchSize = batchSize
@@ -118,8 +118,7 @@ public enum EvaluationPipeline {
             progress.tally.errors += batch.failures.count
             if !batch.images.isEmpty {
                 let inferenceStart = DispatchTime.now()
-                let crop = settings.transform.cropSize
-                let input = Tensor(shape: [batch.images.count, 3, crop, crop], scalars: batch.input)
+                let input = Tensor(shape: [batch.images.count] + settings.transform.imageShape, scalars: batch.input)
                 let logits = try engine.logits(for: input)
                 progress.inferenceSeconds += seconds(since: inferenceStart)
                 let predictions = classify(batch.images, logits: logits)
@@ -135,7 +134,7 @@ public enum EvaluationPipeline {
     }
 
     /// Decodes and preprocesses one batch, collecting failures instead of throwing.
-    static func prepare(_ images: ArraySlice<LabelledImage>, transform: ImageNetTransform, limits: ImageLimits) -> PreparedBatch {
+    static func prepare(_ images: ArraySlice<LabelledImage>, transform: ImageTransform, limits: ImageLimits) -> PreparedBatch {
         let start = DispatchTime.now()
         let batch = PreparedBatch()
         let size = transform.elementCount

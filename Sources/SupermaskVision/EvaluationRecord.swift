@@ -17,12 +17,20 @@ public struct EvaluationRecord: Codable, Sendable, Equatable {
     public var top5_err: Double
     /// All parameters (weights and BN affine), in millions, as timm reports it.
     public var param_count: Double
-    /// The crop side (224).
+    /// The crop side (224), or the images' width when the transform does not crop.
     public var img_size: Int
-    /// Crop / resized shorter side (0.875).
+    /// Crop / resized shorter side (0.875); 1 when the transform does not resize.
     public var crop_pct: Double
-    /// The resize filter, "bilinear".
+    /// The resize filter, "bilinear" unless --interpolation says otherwise.
     public var interpolation: String
+    /// The preset the transform started from: "imagenet", "cifar10" or "mnist".
+    public var preset: String
+    /// One preprocessed image's shape (channels, height, width), timm's input_size.
+    public var input_size: [Int]
+    /// Normalize's per-channel mean.
+    public var mean: [Double]
+    /// Normalize's per-channel standard deviation.
+    public var std: [Double]
     /// Parameters the supermask keeps (kept weights and BN affine).
     public var kept_params: Int
     /// Kept weights / weights over the convolution and linear layers.
@@ -50,8 +58,8 @@ public struct EvaluationRecord: Codable, Sendable, Equatable {
 
     /// A record for one run.
     public init(
-        model: String, tally: EvaluationTally, seconds: Double, transform: ImageNetTransform, modelFacts: ModelFacts,
-        dataset: String, datasetImages: Int, shard: Shard
+        model: String, tally: EvaluationTally, seconds: Double, preset: ImagePreset, transform: ImageTransform,
+        modelFacts: ModelFacts, dataset: String, datasetImages: Int, shard: Shard
     ) {
         self.model = model
         top1 = tally.top1
@@ -59,9 +67,13 @@ public struct EvaluationRecord: Codable, Sendable, Equatable {
         top5 = tally.top5
         top5_err = 100 - tally.top5
         param_count = Double(modelFacts.parameters) / 1e6
-        img_size = transform.cropSize
+        img_size = transform.imageSize
         crop_pct = transform.cropFraction
-        interpolation = "bilinear"
+        interpolation = transform.filter.rawValue
+        self.preset = preset.rawValue
+        input_size = transform.imageShape
+        mean = transform.mean
+        std = transform.standardDeviation
         kept_params = modelFacts.keptParameters
         density = modelFacts.density
         model_bytes = modelFacts.bytes
@@ -83,7 +95,7 @@ public struct EvaluationRecord: Codable, Sendable, Equatable {
 
     /// Combines the records of disjoint shards of one dataset and model into the record of one run: counts
     /// add, accuracies are recomputed from them, seconds add. Throws if the records are of different model files
-    /// (by digest), crop sizes, dataset sizes or shard counts, repeat a shard, or miss one. Paths may differ:
+    /// (by digest), transforms, dataset sizes or shard counts, repeat a shard, or miss one. Paths may differ:
     /// shards often run on machines that mount the data elsewhere.
     public static func merging(_ records: [(file: String, record: EvaluationRecord)]) throws -> EvaluationRecord {
         guard let (firstFile, first) = records.first else { throw SupermaskError("no records to merge") }
@@ -93,6 +105,11 @@ public struct EvaluationRecord: Codable, Sendable, Equatable {
             for (field, mine, theirs) in [
                 ("model_sha256", record.model_sha256, first.model_sha256),
                 ("img_size", "\(record.img_size)", "\(first.img_size)"),
+                ("crop_pct", "\(record.crop_pct)", "\(first.crop_pct)"),
+                ("interpolation", record.interpolation, first.interpolation),
+                ("input_size", "\(record.input_size)", "\(first.input_size)"),
+                ("mean", "\(record.mean)", "\(first.mean)"),
+                ("std", "\(record.std)", "\(first.std)"),
                 ("dataset_images", "\(record.dataset_images)", "\(first.dataset_images)"),
             ] where mine != theirs {
                 throw SupermaskError(

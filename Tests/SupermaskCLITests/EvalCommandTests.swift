@@ -47,14 +47,14 @@ import Testing
     }
 
     /// Top-5 class indices per row of a `[N, classes]` float32 .npy, ties to the lower index.
-    private func top5(inLogits path: String) throws -> [[Int]] {
+    private func top5(inLogits path: String, classes: Int = 1000) throws -> [[Int]] {
         let bytes = try #require(FileManager.default.contents(atPath: path))
         let headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
         let logits = bytes.dropFirst(10 + headerLength).withUnsafeBytes { raw in
             (0..<raw.count / 4).map { Float(bitPattern: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self)) }
         }
-        return stride(from: 0, to: logits.count, by: 1000).map { start in
-            let row = Array(logits[start..<(start + 1000)])
+        return stride(from: 0, to: logits.count, by: classes).map { start in
+            let row = Array(logits[start..<(start + classes)])
             return Array(row.indices.sorted { row[$0] > row[$1] || (row[$0] == row[$1] && $0 < $1) }.prefix(5))
         }
     }
@@ -81,10 +81,16 @@ import Testing
         #expect(infer.status == 0, "\(infer.standardError)")
         let expected = try top5(inLogits: setup.root + "/logits.npy")
         let rows = try setup.rows("all.csv")
-        #expect(rows.first == ["path", "label", "pred1", "pred2", "pred3", "pred4", "pred5"])
-        #expect(Array(rows.dropFirst()) == zip(folders, expected).enumerated().map { index, pair in
-            [pair.0, String(7 * index)] + pair.1.map(String.init)
-        })
+        #expect(rows.first == ["path", "label", "pred1", "pred2", "pred3", "pred4", "pred5",
+                               "label_class", "pred1_class", "pred2_class", "pred3_class", "pred4_class", "pred5_class"])
+        // The class columns name the indices' class folders (the WordNet IDs of an ImageNet folder).
+        func wnid(_ index: Int) -> String { String(format: "n%08d", index) }
+        var expectedRows: [[String]] = []
+        for (index, (folder, top)) in zip(folders, expected).enumerated() {
+            let indices: [String] = [folder, String(7 * index)] + top.map { String($0) }
+            expectedRows.append(indices + [wnid(7 * index)] + top.map(wnid))
+        }
+        #expect(Array(rows.dropFirst()) == expectedRows)
 
         // Two shards merge into the whole run's counts; their CSV rows concatenate to the whole run's.
         for shard in 0..<2 {
@@ -106,6 +112,40 @@ import Testing
         #expect(whole?["model_sha256"] as? String == merged?["model_sha256"] as? String)
         #expect((whole?["model_sha256"] as? String)?.count == 64)
         #expect(try setup.rows("0.csv") + setup.rows("1.csv").dropFirst() == rows)
+    }
+
+    /// `--preset mnist` end to end on the FC model: `convert("L")`, resized and cropped to 28×28 by
+    /// `--img-size 28`, normalised with MNIST's statistics; predictions equal `preprocess` + `infer` with the same
+    /// flags, and the record names the transform.
+    @Test func mnistPresetEqualsPreprocessPlusInfer() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("supermask-eval-mnist-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let images = ["photo-420.JPEG", "cmyk.JPEG", "gray.JPEG", "palette.png", "gray16.png", "rgba.png", "gray1.png",
+                      "progressive.JPEG", "small-upscaled.JPEG", "gray-alpha.png"]
+        var files: [String] = []
+        for (index, name) in images.enumerated() {
+            let folder = root + "/val/\(index)"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: Self.vision.appendingPathComponent(name).path, toPath: folder + "/" + name)
+            files.append(folder + "/" + name)
+        }
+        let model = CommandRunner.fixture("fc.h5")
+        let transform = ["--preset", "mnist", "--img-size", "28"]
+        let run = try CommandRunner.run(
+            ["eval", model, "--data", root, "-b", "3", "-j", "2", "--json", root + "/record.json", "--predictions", root + "/p.csv"] + transform)
+        #expect(run.status == 0, "\(run.standardError)")
+        let preprocess = try CommandRunner.run(["preprocess"] + files + ["-o", root + "/batch.npy"] + transform)
+        #expect(preprocess.status == 0, "\(preprocess.standardError)")
+        let infer = try CommandRunner.run("infer", model, "-i", root + "/batch.npy", "-o", root + "/logits.npy")
+        #expect(infer.status == 0, "\(infer.standardError)")
+        let expected = try top5(inLogits: root + "/logits.npy", classes: 10)
+        let rows = Self.parseCSV(try String(contentsOfFile: root + "/p.csv", encoding: .utf8)).dropFirst()
+        #expect(rows.map { Array($0[2..<7]) } == expected.map { $0.map(String.init) })
+        let record = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/record.json"))) as? [String: Any])
+        #expect(record["preset"] as? String == "mnist")
+        #expect(record["input_size"] as? [Int] == [1, 28, 28])
+        #expect(record["mean"] as? [Double] == [0.1307] && record["std"] as? [Double] == [0.3081])
+        #expect(record["images"] as? Int == 10)
     }
 
     @Test func strictStopsAtTheFirstProblem() throws {

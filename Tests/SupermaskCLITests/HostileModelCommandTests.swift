@@ -94,7 +94,9 @@ import Testing
         (["bench", "fc.h5", "--batch-size", "1,70000"], "--batch-size must be in 1…65536, not 70000"),
         (["bench", "fc.h5", "--runs", "100000000"], "--runs must be in 1…10000"),
         (["eval", "fc.h5", "--data", "DIR", "--batch-size", "1000000000000"], "--batch-size must be in 1…1024, not 1000000000000"),
-        (["eval", "fc.h5", "--data", "DIR", "--decode-threads", "5000"], "--decode-threads must be in 1…64, not 5000"),
+        (["eval", "fc.h5", "--data", "DIR", "--decode-threads", "5000"], "--workers must be in 1…64, not 5000"),
+        (["eval", "fc.h5", "--data", "DIR", "-j", "0"], "--workers must be in 1…64, not 0"),
+        (["eval", "fc.h5", "--data", "DIR", "-b", "0"], "--batch-size must be in 1…1024, not 0"),
         (["inspect", "fc.h5", "--max-weights", "0"], "the limit on weights is 0; it must be in 1…281474976710656"),
         (["inspect", "fc.h5", "--max-activations", "281474976710657"], "the limit on image activations is 281474976710657"),
     ])

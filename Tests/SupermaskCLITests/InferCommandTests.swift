@@ -31,6 +31,24 @@ import Testing
         #expect(zip(logits, expected).allSatisfy { ($0 - $1).magnitude <= 1e-5 * largest })
     }
 
+    /// `-o -` writes the .npy to standard output, byte for byte the file `-o FILE` writes, and the summary to
+    /// standard error; a missing option is a usage error (64), a bad file a data error (1).
+    @Test func dashWritesToStandardOutput() throws {
+        let output = temporary(".npy")
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let model = CommandRunner.fixture("fc.h5"), input = CommandRunner.fixture("fc.input.npy")
+        let toFile = try CommandRunner.run("infer", model, "-i", input, "-o", output)
+        #expect(toFile.status == 0, "\(toFile.standardError)")
+        let toStandardOutput = try CommandRunner.run("infer", model, "-i", input, "-o", "-")
+        #expect(toStandardOutput.status == 0, "\(toStandardOutput.standardError)")
+        #expect(toStandardOutput.standardOutputBytes == [UInt8](try #require(FileManager.default.contents(atPath: output))))
+        #expect(toStandardOutput.standardError.hasPrefix("wrote standard output: logits [2, 10] from FC"))
+        #expect(!FileManager.default.fileExists(atPath: "-"))
+
+        #expect(try CommandRunner.run("infer", model, "-o", "-").status == 64)
+        #expect(try CommandRunner.run("infer", model, "-i", CommandRunner.fixture("fc.json"), "-o", "-").status == 1)
+    }
+
     /// Bad input: one line on stderr naming the file and the problem, exit status 1, never a crash.
     @Test(arguments: [
         (["infer", "missing.h5", "--input", "fc.input.npy", "--output", "OUT"], "missing.h5: no such file"),

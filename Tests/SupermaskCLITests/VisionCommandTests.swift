@@ -27,13 +27,28 @@ import Testing
         let names = ["cmyk.JPEG", "png-named.JPEG", "gray.JPEG"]
         let output = folder + "/batch.npy"
         let result = try CommandRunner.run(
-            ["preprocess"] + names.map { Self.vision.appendingPathComponent($0).path } + ["--output", output, "--resize", "64", "--crop", "56"])
+            ["preprocess"] + names.map { Self.vision.appendingPathComponent($0).path } + ["--output", output, "--resize", "64", "--img-size", "56"])
         #expect(result.status == 0, "\(result.standardError)")
         #expect(result.standardOutput.hasPrefix("wrote \(output): [3, 3, 56, 56] float32 from 3 image(s)"))
         let batch = try floats(inNPY: output)
         let expected = try names.flatMap { try floats(inNPY: Self.vision.appendingPathComponent($0 + ".npy").path) }
         #expect(batch.count == expected.count)
         #expect(zip(batch, expected).allSatisfy { $0.bitPattern == $1.bitPattern })
+
+        // `-o -`: the same bytes on standard output, the summary on standard error.
+        let piped = try CommandRunner.run(
+            ["preprocess"] + names.map { Self.vision.appendingPathComponent($0).path } + ["-o", "-", "--resize", "64", "--img-size", "56"])
+        #expect(piped.status == 0, "\(piped.standardError)")
+        #expect(piped.standardOutputBytes == [UInt8](try #require(FileManager.default.contents(atPath: output))))
+        #expect(piped.standardError.hasPrefix("wrote standard output: [3, 3, 56, 56] float32 from 3 image(s)"))
+    }
+
+    @Test func preprocessOfAFolderSaysItIsOne() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let result = try CommandRunner.run("preprocess", folder, "-o", folder + "/out.npy")
+        #expect(result.status == 1)
+        #expect(result.standardError == "supermask: error: \(folder): a directory; preprocess takes image files (such as \(folder)/*.JPEG), eval --data a folder\n")
     }
 
     @Test func preprocessRefusesANonImage() throws {
@@ -85,10 +100,39 @@ import Testing
         #expect(result.standardError.contains("does not fit FC"), "\(result.standardError)")
     }
 
+    /// The transform is checked against the model before any image is decoded (the images here are not images,
+    /// so a later check would fail on them first), and a run where no image could be evaluated is an error, not
+    /// "top-1 0.000% (0/0)".
+    @Test func evalChecksThePresetFirstAndFailsWhenNothingWasEvaluated() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for index in 0..<10 {
+            let classFolder = folder + "/val/" + String(format: "c%d", index)
+            try FileManager.default.createDirectory(atPath: classFolder, withIntermediateDirectories: true)
+            _ = FileManager.default.createFile(atPath: classFolder + "/a.png", contents: Data("hello\n".utf8))
+        }
+        let model = CommandRunner.fixture("fc.h5")
+        let imagenet = try CommandRunner.run("eval", model, "--data", folder)
+        #expect(imagenet.status == 1)
+        #expect(imagenet.standardError == "supermask: error: \(model): the imagenet transform makes 3×224×224 images: input shape [32, 3, 224, 224] does not fit FC, which needs 784 values per image such as [32, 1, 28, 28]; --preset mnist fits it\n")
+        let smaller = try CommandRunner.run("eval", model, "--data", folder, "--preset", "mnist", "--img-size", "20")
+        #expect(smaller.status == 1)
+        #expect(smaller.standardError.hasPrefix("supermask: error: \(model): the mnist transform makes 1×20×20 images: "))
+
+        let json = folder + "/record.json"
+        let nothing = try CommandRunner.run("eval", model, "--data", folder, "--preset", "mnist", "--json", json)
+        #expect(nothing.status == 1)
+        #expect(nothing.standardOutput.isEmpty)
+        #expect(nothing.standardError.hasSuffix(
+            "supermask: error: \(folder)/val: no image could be evaluated: all 10 failed to decode or preprocess (the first: \(folder)/val/c0/a.png: not a JPEG or PNG image (the first bytes are 68 65 6C 6C))\n"))
+        #expect(!FileManager.default.fileExists(atPath: json))
+    }
+
     private func record(shard: String, images: Int, errors: Int, top1: Int, top5: Int) -> String {
         """
         {"model": "m.h5", "top1": 0, "top1_err": 100, "top5": 0, "top5_err": 100, "param_count": 25.5, "img_size": 224,
-         "crop_pct": 0.875, "interpolation": "bilinear", "kept_params": 7650902, "density": 0.3, "model_bytes": 1,
+         "crop_pct": 0.875, "interpolation": "bilinear", "preset": "imagenet", "input_size": [3, 224, 224],
+         "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225], "kept_params": 7650902, "density": 0.3, "model_bytes": 1,
          "model_sha256": "ab", "images": \(images), "errors": \(errors), "seconds": 2.5, "top1_correct": \(top1),
          "top5_correct": \(top5), "dataset": "/data/val", "dataset_images": 50000, "shards": ["\(shard)"]}
         """

@@ -7,6 +7,8 @@ public enum CommandRunner {
         public var status: Int32
         public var standardOutput: String
         public var standardError: String
+        /// Standard output's bytes, for commands that write binary data there (`-o -`).
+        public var standardOutputBytes: [UInt8]
     }
 
     /// The directory SwiftPM builds products into (the test bundle sits beside the executable).
@@ -65,7 +67,7 @@ public enum CommandRunner {
         process.waitUntilExit()
         return Result(
             status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
-            standardError: String(decoding: errorData.wait(), as: UTF8.self))
+            standardError: String(decoding: errorData.wait(), as: UTF8.self), standardOutputBytes: [UInt8](outputData))
     }
 }
 

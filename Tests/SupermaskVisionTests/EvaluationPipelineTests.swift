@@ -8,8 +8,9 @@ import SupermaskEngine
     /// Small crops keep the reference engine fast; the tiny ResNet pools globally.
     static let settings = EvaluationSettings(
         batchSize: 3, decodeThreads: 2,
-        transform: ImageNetTransform(
-            resizeShorterSide: 64, cropSize: 56, mean: [0.485, 0.456, 0.406], standardDeviation: [0.229, 0.224, 0.225]))
+        transform: ImageTransform(
+            geometry: .resizeAndCrop(shorterSide: 64, crop: 56), mean: [0.485, 0.456, 0.406],
+            standardDeviation: [0.229, 0.224, 0.225]))
 
     static let images = ["photo-420.JPEG", "photo-444.JPEG", "photo-422.JPEG", "progressive.JPEG", "gray.JPEG", "cmyk.JPEG", "png-named.JPEG", "palette.png"]
 
@@ -112,7 +113,7 @@ import SupermaskEngine
             let images = dataset.selection(limit: nil, shard: shard)
             let result = try EvaluationPipeline.run(images, engine: engine, settings: Self.settings) { _ in }
             return EvaluationRecord(
-                model: "tiny", tally: result.tally, seconds: result.seconds, transform: Self.settings.transform,
+                model: "tiny", tally: result.tally, seconds: result.seconds, preset: .imagenet, transform: Self.settings.transform,
                 modelFacts: facts, dataset: dataset.folder, datasetImages: dataset.images.count, shard: shard)
         }
         let whole = try record(.whole)
@@ -132,6 +133,11 @@ import SupermaskEngine
         var other = shards[1]
         other.model_sha256 = String(repeating: "0", count: 64)
         #expect(throws: SupermaskError.self) { try EvaluationRecord.merging([("a.json", shards[0]), ("b.json", other), ("c.json", shards[2])]) }
+        var otherTransform = shards[1]
+        otherTransform.mean = [0.5, 0.5, 0.5]
+        #expect(throws: SupermaskError(file: "b.json", "mean is [0.5, 0.5, 0.5] but [0.485, 0.456, 0.406] in a.json; only shards of one run merge")) {
+            try EvaluationRecord.merging([("a.json", shards[0]), ("b.json", otherTransform), ("c.json", shards[2])])
+        }
     }
 
     @Test func topIndicesBreakTiesByLowerIndex() {

@@ -36,7 +36,7 @@ import SupermaskCore
     /// What eval does with each file: decode with the default limits, then the ImageNet transform.
     @Test(arguments: try cases())
     func verdictMatchesTheManifest(_ entry: Case) throws {
-        let transform = ImageNetTransform.imageNetValidation
+        let transform = ImageTransform.imageNetValidation
         var output = [Float](repeating: 0, count: transform.elementCount)
         let outcome = Result {
             try output.withUnsafeMutableBufferPointer { try transform.preprocess(imageAt: entry.path, limits: .standard, into: $0) }
@@ -77,10 +77,10 @@ import SupermaskCore
 
     /// An aspect-ratio bomb is refused before a pixel is decoded: the decoder hands the header to the check.
     @Test func aspectRatioBombsAreRefusedFromTheHeader() throws {
-        let transform = ImageNetTransform.imageNetValidation
+        let transform = ImageTransform.imageNetValidation
         let error = try #require(throws: SupermaskError.self) {
             _ = try ImageDecoder.decode(contentsOf: Self.directory.appendingPathComponent("png-1x60000.png").path) { header in
-                _ = try transform.checkedResizedSize(width: header.width, height: header.height, limits: .standard)
+                try transform.checkImageSize(width: header.width, height: header.height, limits: .standard)
             }
         }
         #expect(error.message == "image of 1×60000 would have 3,932,160,000 pixels after resizing to 256×15360000, more than the limit of 178,956,970")

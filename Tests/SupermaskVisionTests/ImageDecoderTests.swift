@@ -8,9 +8,9 @@ import SupermaskCore
     @Test(arguments: try VisionFixtures.manifest().images)
     func preprocessingEqualsTorchvision(_ name: String) throws {
         let manifest = try VisionFixtures.manifest()
-        let standard = ImageNetTransform.imageNetValidation
-        let transform = ImageNetTransform(
-            resizeShorterSide: manifest.resize, cropSize: manifest.crop, mean: standard.mean,
+        let standard = ImageTransform.imageNetValidation
+        let transform = ImageTransform(
+            geometry: .resizeAndCrop(shorterSide: manifest.resize, crop: manifest.crop), mean: standard.mean,
             standardDeviation: standard.standardDeviation)
         let ours = try transform.apply(to: ImageDecoder.decode(contentsOf: VisionFixtures.path(name)))
         let expected = try NPY.read(contentsOf: VisionFixtures.path(name + ".npy"))

@@ -210,7 +210,7 @@ private func grouped(_ value: Int) -> String {
 
             OPTIONS:
               --registry <registry>   The zoo registry (default: models/zoo.json in the current directory, else
-                                      in supermask's checkout).
+                                      in supermask's checkout or installation).
               --dir <dir>             The download directory (default: $XDG_CACHE_HOME/supermask/zoo, else
                                       ~/.cache/supermask/zoo).
               --json                  Print the listing as one JSON document.
@@ -243,7 +243,7 @@ private func grouped(_ value: Int) -> String {
 
             OPTIONS:
               --registry <registry>   The zoo registry (default: models/zoo.json in the current directory, else
-                                      in supermask's checkout).
+                                      in supermask's checkout or installation).
               --dir <dir>             The download directory (default: $XDG_CACHE_HOME/supermask/zoo, else
                                       ~/.cache/supermask/zoo).
               --no-convert            Only download and check size and SHA-256: no conversion, so no structure

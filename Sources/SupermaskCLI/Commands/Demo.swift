@@ -16,7 +16,7 @@ struct Demo: ParsableCommand {
             measured, or the command says so and exits with status 1.
             """)
 
-    @Option(help: "The bundle directory (default: models/mnist here, else the one beside the built executable).")
+    @Option(help: "The bundle directory (default: models/mnist here, else in supermask's checkout or installation).")
     var bundle: String?
 
     @OptionGroup var engineOptions: EngineOptions

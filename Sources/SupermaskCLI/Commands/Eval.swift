@@ -3,20 +3,20 @@ import Foundation
 import SupermaskCore
 import SupermaskVision
 
-/// `supermask eval`: ImageNet top-1/top-5 with torchvision's validation preprocessing, without Python.
+/// `supermask eval`: top-1/top-5 with hidden-networks' test preprocessing (torchvision + Pillow), without Python.
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Evaluate a model's top-1/top-5 accuracy on an ImageNet validation folder.",
+        abstract: "Evaluate a model's top-1/top-5 accuracy on a validation folder (ImageNet, CIFAR-10 or MNIST images).",
         discussion: """
-            Images are decoded and preprocessed exactly as torchvision + Pillow do (Resize(256) bilinear, \
-            CenterCrop(224), Normalize) on worker threads while the model runs. --data is the ImageNet root \
-            holding val/ or the validation folder itself: an ImageFolder (val/<wnid>/*.JPEG) or a flat folder \
-            with --labels. See docs/evaluation.md.
+            Images are decoded and preprocessed exactly as torchvision + Pillow do (for --preset imagenet: \
+            Resize(256) bilinear, CenterCrop(224), Normalize) on worker threads while the model runs. --data is \
+            the root holding val/ or the validation folder itself: an ImageFolder (val/<class>/*.JPEG) or a flat \
+            ILSVRC2012 folder with --labels. See docs/evaluation.md.
             """)
 
     @OptionGroup var modelOptions: ModelOptions
 
-    @Option(help: "The ImageNet root holding val/, or the validation folder itself.")
+    @Option(help: "The dataset root holding val/, or the validation folder itself.")
     var data: String
 
     @Option(help: "Labels of a flat validation folder: a file,wnid CSV, or the devkit ground truth with --synsets.")
@@ -25,7 +25,7 @@ struct Eval: ParsableCommand {
     @Option(help: "The synset list in devkit ID order (one wnid per line, first word), for --labels ground truth.")
     var synsets: String?
 
-    @Option(help: "Images per model call (at most \(Eval.largestBatchSize)).")
+    @Option(name: .shortAndLong, help: "Images per model call (at most \(Eval.largestBatchSize)).")
     var batchSize: Int = 32
 
     @Option(help: "Evaluate only the first N images (in dataset order).")
@@ -34,7 +34,9 @@ struct Eval: ParsableCommand {
     @Option(help: "Evaluate slice I of N (0-based) of the dataset, e.g. 3/8; merge the records with `supermask merge`.")
     var shard: String = "0/1"
 
-    @Option(help: "Threads that decode and preprocess images (at most \(Eval.largestDecodeThreads)).")
+    @Option(
+        name: [.customShort("j"), .customLong("workers"), .customLong("decode-threads")],
+        help: "Threads that decode and preprocess images (at most \(Eval.largestDecodeThreads)).")
     var decodeThreads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount / 4)
 
     @Flag(help: "Stop at the first image that cannot be read, or the first dataset warning, instead of going on.")
@@ -45,6 +47,8 @@ struct Eval: ParsableCommand {
 
     @Option(help: "Write path,label,pred1,…,pred5 per image, in dataset order, to this CSV file.")
     var predictions: String?
+
+    @OptionGroup var transformOptions: TransformOptions
 
     @OptionGroup var imageLimits: ImageLimitOptions
 
@@ -60,7 +64,7 @@ struct Eval: ParsableCommand {
             throw ValidationError("--batch-size must be in 1…\(Self.largestBatchSize), not \(batchSize)")
         }
         guard (1...Self.largestDecodeThreads).contains(decodeThreads) else {
-            throw ValidationError("--decode-threads must be in 1…\(Self.largestDecodeThreads), not \(decodeThreads)")
+            throw ValidationError("--workers must be in 1…\(Self.largestDecodeThreads), not \(decodeThreads)")
         }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if synsets != nil && labels == nil { throw ValidationError("--synsets goes with --labels") }
@@ -77,25 +81,32 @@ struct Eval: ParsableCommand {
             }
             let model = try modelOptions.load()
             try dataset.checkClassCount(model.architecture.classCount, model: modelOptions.model)
-            let facts = try ModelFacts(model: model, file: modelOptions.model)
+            let transform = try transformOptions.transform()
+            try transformOptions.checkFits(transform, architecture: model.architecture, batchSize: batchSize, model: modelOptions.model)
+            let facts = try ModelFacts(model: model, file: try modelOptions.resolvedPath())
             let images = dataset.selection(limit: limit, shard: shard)
+            guard !images.isEmpty else {
+                throw SupermaskError(file: dataset.folder, "shard \(shard) of its \(min(limit ?? dataset.images.count, dataset.images.count)) images holds none; nothing to evaluate")
+            }
             let settings = EvaluationSettings(
-                batchSize: batchSize, decodeThreads: decodeThreads, strict: strict, limits: try imageLimits.limits())
-            let crop = settings.transform.cropSize
+                batchSize: batchSize, decodeThreads: decodeThreads, strict: strict, transform: transform,
+                limits: try imageLimits.limits())
             do {
-                try modelOptions.limits.checkBatch(images: batchSize, imageShape: [3, crop, crop], for: model.architecture)
+                try modelOptions.limits.checkBatch(images: batchSize, imageShape: transform.imageShape, for: model.architecture)
             } catch let error as SupermaskError {
                 throw error.inFile(modelOptions.model)
             }
 
-            let csv = try predictions.map { try PredictionsWriter(path: $0, folder: dataset.folder) }
+            let csv = try predictions.map { try PredictionsWriter(path: $0, folder: dataset.folder, classes: dataset.classes) }
             var progressLine = ProgressLine()
+            var firstFailure: String?
             let progress = try EvaluationPipeline.run(
                 images, engine: engineOptions.makeEngine(for: model, limits: modelOptions.limits), settings: settings
             ) { event in
                 switch event {
                 case .imageFailed(let path, let problem):
                     progressLine.interrupt()
+                    if firstFailure == nil { firstFailure = "\(path.escapedForDisplay()): \(problem.withControlCharactersEscaped)" }
                     printError("supermask: warning: \(path.escapedForDisplay()): \(problem.withControlCharactersEscaped) (counted under errors)")
                 case .imageWarning(let path, let warning):
                     progressLine.interrupt()
@@ -107,11 +118,17 @@ struct Eval: ParsableCommand {
                 }
             }
             try csv?.close()
+            guard progress.tally.images > 0 else {
+                // A record of 0/0 would read as 0% accuracy in a batch job's results; there is no accuracy.
+                throw SupermaskError(
+                    file: dataset.folder,
+                    "no image could be evaluated: all \(progress.tally.errors) failed to decode or preprocess (the first: \(firstFailure ?? "unknown"))")
+            }
 
             let datasetImages = min(limit ?? dataset.images.count, dataset.images.count)
             let record = EvaluationRecord(
-                model: modelOptions.model, tally: progress.tally, seconds: progress.seconds,
-                transform: settings.transform, modelFacts: facts, dataset: dataset.folder,
+                model: modelOptions.model, tally: progress.tally, seconds: progress.seconds, preset: transformOptions.preset,
+                transform: transform, modelFacts: facts, dataset: dataset.folder,
                 datasetImages: datasetImages, shard: shard)
             if let json { try RecordFile.write(record, to: json) }
             for line in EvalReport.lines(record, architecture: model.architecture.name, progress: progress) {

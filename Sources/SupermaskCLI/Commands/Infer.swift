@@ -11,10 +11,10 @@ struct Infer: ParsableCommand {
 
     @OptionGroup var modelOptions: ModelOptions
 
-    @Option(help: "The input batch: a .npy array [N, C, H, W] of '<f4' or '<f8'.")
+    @Option(name: .shortAndLong, help: "The input batch: a .npy array [N, C, H, W] of '<f4' or '<f8'.")
     var input: String
 
-    @Option(help: "Where to write the logits, a '<f4' .npy array [N, classes].")
+    @Option(name: .shortAndLong, help: "Where to write the logits, a '<f4' .npy array [N, classes]; - for standard output.")
     var output: String
 
     @OptionGroup var engineOptions: EngineOptions
@@ -34,8 +34,8 @@ struct Infer: ParsableCommand {
                 throw error.inFile(input)
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-            try NPY.write(logits, to: output)
-            print("wrote \(output): logits \(logits.shape.shapeDescription) from \(model.architecture.name) in \(String(format: "%.2f", seconds)) s")
+            try writeNPY(logits, to: output)
+            printSummary("wrote \(output == "-" ? "standard output" : output.escapedForDisplay()): logits \(logits.shape.shapeDescription) from \(model.architecture.name) in \(String(format: "%.2f", seconds)) s", dataPath: output)
         }
     }
 }

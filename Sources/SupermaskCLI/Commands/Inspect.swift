@@ -16,7 +16,7 @@ struct Inspect: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let (model, statistics) = try modelOptions.loadWithStatistics()
-            let report = InspectReport(model: model, file: modelOptions.model, containerStatistics: statistics)
+            let report = InspectReport(model: model, file: try modelOptions.resolvedPath(), containerStatistics: statistics)
             if json {
                 for key in report.nonFiniteMetadataKeys {
                     let value = report.metadata[key]?.description ?? ""

@@ -2,10 +2,11 @@ import ArgumentParser
 import SupermaskCore
 import SupermaskFormat
 import SupermaskHDF5
+import SupermaskZoo
 
 /// The model argument and the overrides every command that loads a model accepts.
 struct ModelOptions: ParsableArguments {
-    @Argument(help: "The model: an .h5 file written by tools/pth2h5.py, or a .smask container.")
+    @Argument(help: "The model: an .h5 file written by tools/pth2h5.py, a .smask container, or a zoo name (resnet50-usc, fc-usc).")
     var model: String
 
     @Option(help: "Architecture to use instead of the file's (\(Architecture.catalogueNames)).")
@@ -19,6 +20,12 @@ struct ModelOptions: ParsableArguments {
     /// The bounds the model (and the inputs it is run on) must stay within.
     var limits: ModelLimits { limitOptions.limits }
 
+    /// The model file: `model` itself, or the file of the zoo model it names (a fetched release's `.h5`, a bundled
+    /// `.smask`).
+    func resolvedPath() throws -> String {
+        try ZooModelFile.resolve(model)
+    }
+
     /// Loads the model with the overrides applied, validated within the limits.
     func load() throws -> Model { try loadWithStatistics().model }
 
@@ -28,11 +35,12 @@ struct ModelOptions: ParsableArguments {
         if model.hasSuffix(".pth") || model.hasSuffix(".pt") {
             throw SupermaskError(file: model, "a PyTorch checkpoint; convert it first: python3 tools/pth2h5.py \(model) OUT.h5")
         }
-        if ContainerReader.isContainer(path: model) {
+        let path = try resolvedPath()
+        if ContainerReader.isContainer(path: path) {
             guard arch == nil, keep == nil else {
-                throw SupermaskError(file: model, "a .smask container stores its architecture and masks; --arch and --keep do not apply")
+                throw SupermaskError(file: path, "a .smask container stores its architecture and masks; --arch and --keep do not apply")
             }
-            let (loaded, statistics) = try ContainerReader.load(path: model, limits: limits)
+            let (loaded, statistics) = try ContainerReader.load(path: path, limits: limits)
             return (loaded, statistics)
         }
         var options = CheckpointImporter.Options(limits: limits)
@@ -43,7 +51,7 @@ struct ModelOptions: ParsableArguments {
             options.architecture = architecture
         }
         if let keep { options.keep = try KeepFraction(keep) }
-        return (try CheckpointImporter.load(path: model, options: options), nil)
+        return (try CheckpointImporter.load(path: path, options: options), nil)
     }
 }
 

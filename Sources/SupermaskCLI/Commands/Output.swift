@@ -9,6 +9,21 @@ func oneLine(_ text: String, limit: Int = 500) -> String {
     return escaped.count > limit ? escaped.prefix(limit) + "…" : escaped
 }
 
+/// Writes `tensor` as a `.npy` file at `path`, or to standard output when `path` is `-`.
+func writeNPY(_ tensor: Tensor, to path: String) throws {
+    if path == "-" {
+        FileHandle.standardOutput.write(Data(NPY.encoded(tensor)))
+    } else {
+        try NPY.write(tensor, to: path)
+    }
+}
+
+/// Prints a command's summary line: to standard output, or to standard error when the command's data went to
+/// standard output (`-o -`), so that the data stays whole for the program reading it.
+func printSummary(_ line: String, dataPath: String) {
+    if dataPath == "-" { printError(line) } else { print(line) }
+}
+
 /// Writes one line to standard error.
 func printError(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))

@@ -16,7 +16,7 @@ struct RecoverSeed: ParsableCommand {
             combine the --json records with --merge. See docs/seed-recovery.md.
             """)
 
-    @Argument(help: ArgumentHelp("The model (.h5 or .smask); with --merge, the --json records of the shard runs.", valueName: "model"))
+    @Argument(help: ArgumentHelp("The model (.h5, .smask or a zoo name); with --merge, the --json records of the shard runs.", valueName: "model"))
     var inputs: [String]
 
     @Option(help: "Architecture to use instead of the file's.")
@@ -74,14 +74,15 @@ struct RecoverSeed: ParsableCommand {
         var arguments = [path]
         if let arch { arguments += ["--arch", arch] }
         if let keep { arguments += ["--keep", String(keep)] }
-        let model = try ModelOptions.parse(arguments).load()
+        let modelOptions = try ModelOptions.parse(arguments)
+        let model = try modelOptions.load()
         var seeds = try range.map { try SeedRange(parsing: $0) } ?? .all
         if let shard { seeds = try seeds.shard(parsing: shard) }
         var progressLine = SeedSearchProgressLine()
         let report: TorchSeedSearch.Report
         do {
             // A container may store only the kept weights: the others read as 0 and say nothing about the seed.
-            let keptOnly = ContainerReader.isContainer(path: path)
+            let keptOnly = ContainerReader.isContainer(path: try modelOptions.resolvedPath())
             report = try TorchSeedSearch.search(
                 model: model, range: seeds, threads: threads ?? TorchSeedSearch.defaultThreads, kernels: try selectedKernels(), keptOnly: keptOnly
             ) { progressLine.show($0) }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SupermaskCore
 import SupermaskFormat
+import SupermaskZoo
 
 /// `supermask size`: how many bytes a subnetwork takes under each representation, against its information bound.
 struct Size: ParsableCommand {
@@ -9,7 +10,7 @@ struct Size: ParsableCommand {
         abstract: "Compare the size of a subnetwork under every representation with its information bound.",
         discussion: "With --compare, one table for several models (.h5 or .smask), e.g. the whole zoo.")
 
-    @Argument(help: "The model (.h5 or .smask); with --compare, any number of them.")
+    @Argument(help: "The model (.h5, .smask or a zoo name); with --compare, any number of them.")
     var models: [String]
 
     @Flag(help: "One summary table for all the models given.")
@@ -51,7 +52,8 @@ struct Size: ParsableCommand {
         }
     }
 
-    private func report(_ path: String) throws -> SizeReport {
+    private func report(_ argument: String) throws -> SizeReport {
+        let path = try ZooModelFile.resolve(argument)
         var originalBytes: Int?
         if let original {
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: original),

@@ -32,8 +32,17 @@ struct Supermask: ParsableCommand {
 
     /// Reads `.h5` files through a child process of this executable (the hidden `read-hdf5-child`) before any
     /// command runs, so that libhdf5 never runs in this process.
+    ///
+    /// A mistyped subcommand is a usage error (exit status 64) that names the nearest one.
     static func main() {
         HDF5Isolation.current = .childProcess(.sameExecutable(subcommand: ReadHDF5.commandName))
+        let commands = configuration.subcommands.filter { $0 != ReadHDF5.self }.map { $0._commandName }
+        if let message = SubcommandSuggestion.error(
+            for: Array(CommandLine.arguments.dropFirst()), commands: commands, hidden: [ReadHDF5.commandName]
+        ) {
+            printError("supermask: error: \(message)")
+            exit(withError: ExitCode(64))
+        }
         main(nil)
     }
 }

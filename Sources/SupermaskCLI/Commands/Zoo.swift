@@ -37,7 +37,7 @@ struct Zoo: ParsableCommand {
 
 /// The registry and download directory that `zoo` and `fetch` share.
 struct ZooOptions: ParsableArguments {
-    @Option(help: "The zoo registry (default: models/zoo.json in the current directory, else in supermask's checkout).")
+    @Option(help: "The zoo registry (default: models/zoo.json in the current directory, else in supermask's checkout or installation).")
     var registry: String?
 
     @Option(help: "The download directory (default: $XDG_CACHE_HOME/supermask/zoo, else ~/.cache/supermask/zoo).")
@@ -46,7 +46,7 @@ struct ZooOptions: ParsableArguments {
     /// The registry, checked, and the path it was read from.
     func loadRegistry() throws -> (ZooRegistry, String) {
         guard let path = registry ?? ZooLocations.defaultRegistry() else {
-            throw SupermaskError("no models/zoo.json in the current directory or in supermask's checkout; pass --registry")
+            throw SupermaskError("no models/zoo.json in the current directory, supermask's checkout or its installation (PREFIX/share/supermask); pass --registry")
         }
         return (try ZooRegistry.load(path: path), path)
     }

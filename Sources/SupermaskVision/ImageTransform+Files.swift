@@ -1,9 +1,10 @@
 import SupermaskCore
 
-extension ImageNetTransform {
+extension ImageTransform {
     /// Decodes the image file at `path` and writes its normalised crop to `output`, checking `limits` from the
-    /// header before any pixel is decoded: the pixel count, then the size the resize would make. Returns the
-    /// warnings to show (an image above the warning level); errors name the file.
+    /// header before any pixel is decoded: the pixel count, then the size the resize would make (or the exact size
+    /// a transform without a resize needs). Returns the warnings to show (an image above the warning level);
+    /// errors name the file.
     public func preprocess(
         imageAt path: String, limits: ImageLimits, into output: UnsafeMutableBufferPointer<Float>
     ) throws -> [String] {
@@ -27,7 +28,7 @@ extension ImageNetTransform {
     ) throws -> [String] {
         var warnings: [String] = []
         let image = try ImageDecoder.decode(bytes, limits: limits) { header in
-            _ = try checkedResizedSize(width: header.width, height: header.height, limits: limits)
+            try checkImageSize(width: header.width, height: header.height, limits: limits)
             if let warning = limits.warning(width: header.width, height: header.height) { warnings.append(warning) }
         }
         try apply(to: image, limits: limits, into: output)
