@@ -65,13 +65,25 @@ struct ChildProcess {
         return (ending ?? Self.ending(of: status), pid, tail.text)
     }
 
-    /// SIGTERM to the group, then SIGKILL if it has not exited within the grace period.
+    /// SIGTERM to the group, then SIGKILL to whatever of it has not exited within the grace period: the child
+    /// itself and every process it started (its exit alone does not end them; a busy machine may not have
+    /// scheduled them to die yet).
     private func stop(group pid: pid_t, exit: ExitWatch) {
+        let deadline = DispatchTime.now() + gracePeriod
         kill(-pid, SIGTERM)
-        if !exit.wait(until: .now() + gracePeriod, orUntil: nil) {
-            kill(-pid, SIGKILL)
-            _ = exit.wait(until: .distantFuture, orUntil: nil)
+        if exit.wait(until: deadline, orUntil: nil), Self.waitForGroupToEnd(pid, until: deadline) { return }
+        kill(-pid, SIGKILL)
+        _ = exit.wait(until: .distantFuture, orUntil: nil)
+        _ = Self.waitForGroupToEnd(pid, until: .now() + 1)
+    }
+
+    /// Polls until no process of group `pid` is left (`kill(-pid, 0)` fails) or `deadline` passes.
+    private static func waitForGroupToEnd(_ pid: pid_t, until deadline: DispatchTime) -> Bool {
+        while kill(-pid, 0) == 0 {
+            if DispatchTime.now() >= deadline { return false }
+            usleep(10_000)
         }
+        return true
     }
 
     private func spawn(standardError: Int32) throws -> pid_t {
