@@ -30,7 +30,6 @@ let package = Package(
         .target(name: "SupermaskHDF5", dependencies: ["SupermaskCore", "CHDF5"]),
         // The reference forward pass (the oracle for faster engines).
         .target(name: "SupermaskEngine", dependencies: ["SupermaskCore", "CSupermaskKernels"]),
-        // MARK: format targets
         // zlib (Debian: zlib1g-dev): crc32 and Deflate for the .smask container.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // The .smask container: sections with CRCs, mask coders, the seeded weight generator, torch-seed weights.
@@ -39,7 +38,6 @@ let package = Package(
             name: "SupermaskFormat", dependencies: ["SupermaskCore", "SupermaskTorchInit", "CZlib"],
             swiftSettings: [.unsafeFlags(["-O"])]),
 
-        // MARK: torch init targets
         // PyTorch's CPU generator (MT19937, uniform_, normal_) and hidden-networks' draw order: the released models'
         // initial weights and scores from a torch seed, bit for bit (docs/torch-init.md); optimised in debug builds
         // too, since tests and loads regenerate tens of millions of numbers.
@@ -58,7 +56,6 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-O"])]
         ),
 
-        // MARK: vision targets
         // libjpeg-turbo's libjpeg API (Debian: libjpeg62-turbo-dev), wrapped in C because it reports errors by longjmp.
         .target(name: "CTurboJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
         // libpng (Debian: libpng-dev), wrapped in C for the same reason; zlib to tell a short image stream from a cut one.
@@ -70,7 +67,6 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-O"])]
         ),
 
-        // MARK: engine targets
         // The planned engine's kernels in C vector extensions: one file per kind with a scalar reference beside it,
         // compiled into tables for AVX-512, AVX2 and the baseline ISA; optimised even in debug builds so that tests
         // of the fast path stay fast.
@@ -83,7 +79,6 @@ let package = Package(
             exclude: ["onnx-subset.proto"]
         ),
 
-        // MARK: zoo targets
         // libcurl's easy interface (Debian: libcurl4-openssl-dev), wrapped in C because its options are variadic.
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         // The model zoo: the registry (models/zoo.json), resumable HTTP downloads, verification and conversion of releases.
@@ -92,7 +87,6 @@ let package = Package(
             dependencies: ["SupermaskCore", "SupermaskHDF5", "SupermaskFormat", "SupermaskTorchInit", "CCurl"]
         ),
 
-        // MARK: dataset targets
         // MNIST's IDX files, gunzipped through zlib, and torchvision's ToTensor + Normalize for them (supermask demo).
         .target(name: "SupermaskDatasets", dependencies: ["SupermaskCore", "CZlib"]),
 
@@ -103,7 +97,6 @@ let package = Package(
                 "SupermaskCore",
                 "SupermaskHDF5",
                 "SupermaskEngine",
-                // MARK: CLI dependencies
                 "SupermaskZoo",
                 "SupermaskDatasets",
                 "SupermaskVision",
@@ -126,7 +119,6 @@ let package = Package(
             dependencies: ["SupermaskCLI", "SupermaskTestSupport", "SupermaskFormat", "SupermaskHDF5", "SupermaskCore"],
             exclude: ["Golden"]
         ),
-        // MARK: more test targets
         // Optimised: the tests compare and digest whole regenerated models (a cResNet18 is 22 M numbers).
         .testTarget(
             name: "SupermaskTorchInitTests", dependencies: ["SupermaskTorchInit", "SupermaskCore"],
