@@ -54,6 +54,10 @@ public struct IDXArray: Sendable, Equatable {
         for index in 0..<rank {
             let offset = 4 + 4 * index
             let extent = bytes[offset..<offset + 4].reduce(0) { $0 << 8 | Int($1) }
+            // A zero extent would make every other one free: 0 images of 4294967295 × 4294967295 pixels.
+            guard extent > 0 else {
+                throw SupermaskError("IDX dimensions \((dimensions + [extent]).shapeDescription)… hold no elements")
+            }
             let (product, overflow) = count.multipliedReportingOverflow(by: extent)
             guard !overflow, product <= maxElements else {
                 throw SupermaskError("IDX dimensions \((dimensions + [extent]).shapeDescription)… hold more than the \(maxElements) elements supermask reads")

@@ -36,6 +36,9 @@ import Testing
         var noDimensions = GzippedIDX.rawLabels
         noDimensions[3] = 0
         #expect(message { _ = try IDXArray(parsing: noDimensions) } == "IDX file with magic 0x00000800 has no dimensions")
+        // The fuzzer's find: no images of an absurd size, which a later rows × columns overflowed on.
+        let empty: [UInt8] = [0, 0, 8, 3, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x33]
+        #expect(message { _ = try IDXArray(parsing: empty) } == "IDX dimensions [0]… hold no elements")
         let huge: [UInt8] = [0, 0, 8, 2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]
         #expect(message { _ = try IDXArray(parsing: huge) } == "IDX dimensions [4294967295]… hold more than the 268435456 elements supermask reads")
     }
