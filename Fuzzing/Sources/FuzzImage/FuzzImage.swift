@@ -1,9 +1,10 @@
 import FuzzSupport
 import SupermaskVision
 
-/// One image file, decoded and preprocessed as `supermask eval` does for every ImageNet image: JPEG or PNG by
-/// signature, then Resize(256), CenterCrop(224), ToTensor and Normalize. A PNG that fails as mutated is decoded
-/// again with its chunk CRCs repaired.
+/// One image file, decoded and preprocessed as `supermask eval` does with each preset: JPEG or PNG by signature,
+/// then ImageNet's Resize(256), CenterCrop(224), ToTensor and Normalize, and CIFAR-10's and MNIST's transforms
+/// (no resize: an image of another size is refused). A PNG that fails as mutated is decoded again with its chunk
+/// CRCs repaired.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzImage(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let bytes = fuzzBytes(data, size)
@@ -13,6 +14,8 @@ public func fuzzImage(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         if repaired != bytes { image = try? ImageDecoder.decode(repaired) }
     }
     guard let image else { return 0 }
-    _ = try? ImageNetTransform.imageNetValidation.apply(to: image)
+    for preset in ImagePreset.allCases {
+        _ = try? preset.transform.apply(to: image)
+    }
     return 0
 }
