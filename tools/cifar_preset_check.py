@@ -19,7 +19,6 @@ import json
 import os
 import subprocess
 import sys
-import types
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
@@ -32,14 +31,8 @@ def torch_predictions(spec):
     import numpy
     import torch
     from PIL import Image
-    os.chdir(spec["hidden_networks"])
-    sys.path.insert(0, spec["hidden_networks"])
-    for name in ("torch.utils.tensorboard", "data", "tqdm"):
-        stub = types.ModuleType(name)
-        stub.SummaryWriter = stub.tqdm = None
-        sys.modules[name] = stub
-    sys.argv = ["main.py", "--config", CONFIG, "--prune-rate", "0.5"]
-    import main  # noqa: E402  (args.py parses sys.argv on import)
+    from hidden_networks_main import import_main
+    main = import_main(spec["hidden_networks"], ["--config", CONFIG, "--prune-rate", "0.5"])
     model = main.get_model(main.args)
     model.load_state_dict(torch.load(spec["checkpoint"], map_location="cpu")["state_dict"], strict=True)
     model.eval()

@@ -35,7 +35,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import types
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CAPABILITIES = {"avx2": "torch2-avx2", "default": "torch2-default"}
@@ -70,17 +69,11 @@ SEED = 2**32 + 20191129
 def worker(spec):
     """Runs inside the child: builds the model as main.py does and prints the case as JSON."""
     import torch
-    os.chdir(spec["hidden_networks"])
-    sys.path.insert(0, spec["hidden_networks"])
-    # main.py's module-level imports that get_model does not need (and this machine may lack).
-    for name in ("torch.utils.tensorboard", "data", "tqdm"):
-        stub = types.ModuleType(name)
-        stub.SummaryWriter = stub.tqdm = None
-        sys.modules[name] = stub
-    sys.argv = ["main.py", "--config", spec["config"], "--prune-rate", str(spec["prune_rate"])] + spec["extra"]
+    from hidden_networks_main import import_main
+    arguments = ["--config", spec["config"], "--prune-rate", str(spec["prune_rate"])] + spec["extra"]
     if spec["seed"] is not None:
-        sys.argv += ["--seed", str(spec["seed"])]
-    import main  # noqa: E402  (args.py parses sys.argv on import)
+        arguments += ["--seed", str(spec["seed"])]
+    main = import_main(spec["hidden_networks"], arguments)
     args = main.args
     # main(): seeding, then main_worker -> get_model (nothing draws in between on the CPU generator).
     if args.seed is not None:

@@ -24,7 +24,6 @@ import json
 import os
 import subprocess
 import sys
-import types
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # (architecture, usc config, ukn config, prune rate, input shape of one image)
@@ -46,14 +45,8 @@ def torch_logits(spec):
     import torch
     sys.path.insert(0, os.path.join(ROOT, "python", "src"))
     import supermask
-    os.chdir(spec["hidden_networks"])
-    sys.path.insert(0, spec["hidden_networks"])
-    for name in ("torch.utils.tensorboard", "data", "tqdm"):
-        stub = types.ModuleType(name)
-        stub.SummaryWriter = stub.tqdm = None
-        sys.modules[name] = stub
-    sys.argv = ["main.py", "--config", spec["config"], "--prune-rate", str(spec["prune_rate"])]
-    import main  # noqa: E402  (args.py parses sys.argv on import)
+    from hidden_networks_main import import_main
+    main = import_main(spec["hidden_networks"], ["--config", spec["config"], "--prune-rate", str(spec["prune_rate"])])
     model = main.get_model(main.args)
     state = {key: torch.from_numpy(value) for key, value in supermask.load_state_dict(spec["container"]).items()}
     model.load_state_dict(state, strict=True)
